@@ -1,0 +1,3 @@
+from gistpath.cli import main
+
+main()

@@ -1,0 +1,6 @@
+"""The ``gistpath`` command line; see :mod:`gistpath.cli.app` and one module per command group."""
+
+from gistpath.cli import case_commands  # noqa: F401  (registers commands)
+from gistpath.cli.app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,1 @@
+"""Clinical endpoints per treatment line (PFS, TTF, OS, best response) from cases."""
