@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-CORE   := src/gistpath/case src/gistpath/imaging src/gistpath/outcomes src/gistpath/knowledge
+CORE   := src/gistpath/case src/gistpath/imaging src/gistpath/outcomes src/gistpath/knowledge \
+          src/gistpath/stats src/gistpath/safety src/gistpath/pathway src/gistpath/trial
 
 .PHONY: demo test lint typecheck unit bench clean
 
@@ -34,7 +35,7 @@ $(VENV)/.bench-installed: $(STAMP)
 	@touch $@
 
 bench: $(VENV)/.bench-installed
-	$(BIN)/python benchmarks/assess_throughput.py
+	for script in benchmarks/*.py; do case "$$script" in */_*) ;; *) $(BIN)/python "$$script" || exit 1;; esac; done
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Treatment pathway: evidence-linked knowledge and the advisor."""

@@ -1,0 +1,1 @@
+"""Survival and exact statistics with R parity: pure numpy/scipy, no GIST knowledge."""

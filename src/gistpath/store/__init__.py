@@ -1,0 +1,1 @@
+"""Persistence: SQLite (default) and PostgreSQL, audit trail, trial services."""

@@ -1,0 +1,1 @@
+"""Randomised trials: designs, eligibility, allocation, blinding, crossover (pure rules)."""
