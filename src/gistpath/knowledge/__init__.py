@@ -29,8 +29,11 @@ def load_yaml(package: str, name: str) -> Any:
 
 
 def require_sources(data: dict[str, Any], where: str) -> None:
-    """Fail loudly if any ``source`` in ``data`` names an id missing from ``data['sources']``."""
-    known = set(data.get("sources", {}))
+    """Fail loudly if a ``source`` in ``data`` cites an id that is neither in ``data['sources']``
+    nor in the evidence registry (``evidence.yaml``)."""
+    from gistpath.knowledge.evidence import evidence_registry
+
+    known = set(data.get("sources", {})) | set(evidence_registry())
 
     def walk(node: Any, path: str) -> None:
         if isinstance(node, dict):
