@@ -1,0 +1,228 @@
+"""RECIST 1.1 (and 1.0) time-point response from one line's baseline and follow-up scans.
+
+Eisenhauer et al., Eur J Cancer 2009 (RECIST-1.1); Therasse et al., JNCI 2000 (RECIST-1.0).
+Thresholds come from ``criteria.yaml``. Target selection problems are reported, never fixed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from gistpath.case.model import Imaging, Lesion
+from gistpath.imaging.criteria import RecistRules
+from gistpath.imaging.lesions import (
+    BaselineDisease,
+    at_or_above,
+    at_or_below,
+    by_id,
+    is_node,
+    new_lesions,
+    pct_change,
+    target_diameters,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RecistTimepoint:
+    """One time point under RECIST; codes CR, PR, SD, PD, NE, NON_CR_NON_PD."""
+
+    date: date
+    version: str
+    target_sum_mm: float | None
+    nadir_mm: float | None
+    change_from_baseline_pct: float | None
+    change_from_nadir_pct: float | None
+    target: str | None  # None: no target disease at baseline
+    non_target: str | None  # None: no non-target disease at baseline
+    new_lesions: bool
+    overall: str
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "target_sum_mm": _num(self.target_sum_mm),
+            "nadir_mm": _num(self.nadir_mm),
+            "change_from_baseline_pct": _pct(self.change_from_baseline_pct),
+            "change_from_nadir_pct": _pct(self.change_from_nadir_pct),
+            "target": self.target,
+            "non_target": self.non_target,
+            "new_lesions": self.new_lesions,
+            "overall": self.overall,
+            "notes": list(self.notes),
+        }
+
+
+def _num(value: float | None) -> float | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else round(value, 1)
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def check_target_selection(baseline: Imaging, rules: RecistRules) -> list[str]:
+    """Target-selection problems on a baseline scan: count, per-organ count, measurability."""
+    targets = [lesion for lesion in baseline.lesions if lesion.role == "target"]
+    problems: list[str] = []
+    day = baseline.date.isoformat()
+    if len(targets) > rules.max_targets:
+        problems.append(
+            f"{day}: {len(targets)} target lesions; RECIST {rules.version} allows at most "
+            f"{rules.max_targets}"
+        )
+    for organ, count in sorted(Counter(t.organ for t in targets).items()):
+        if count > rules.max_targets_per_organ:
+            problems.append(
+                f"{day}: {count} target lesions in {organ}; RECIST {rules.version} allows at "
+                f"most {rules.max_targets_per_organ} per organ"
+            )
+    for target in targets:
+        problem = _measurability(target, rules)
+        if problem:
+            problems.append(f"{day}: target {target.id} {problem}")
+    return problems
+
+
+def _measurability(target: Lesion, rules: RecistRules) -> str | None:
+    size = target.diameter_mm or 0.0
+    if is_node(target):
+        if size < rules.node_target_min_mm:
+            kind = (
+                "pathological but non-measurable"
+                if size >= rules.node_pathological_min_mm
+                else "normal"
+            )
+            return (
+                f"is a lymph node of {size:g} mm short axis ({kind}); a nodal target needs "
+                f">= {rules.node_target_min_mm:g} mm"
+            )
+        return None
+    if size < rules.measurable_min_mm:
+        return f"measures {size:g} mm; a measurable lesion needs >= {rules.measurable_min_mm:g} mm"
+    return None
+
+
+def assess_recist(
+    baseline: Imaging, followups: Sequence[Imaging], rules: RecistRules
+) -> list[RecistTimepoint]:
+    """Time-point responses for ``followups`` (oldest first) against ``baseline``."""
+    disease = BaselineDisease.from_scan(baseline)
+    nadir = disease.target_sum_mm
+    out: list[RecistTimepoint] = []
+    for scan in followups:
+        point, complete_sum = _timepoint(scan, disease, nadir, rules)
+        out.append(point)
+        if complete_sum is not None:
+            nadir = min(nadir, complete_sum)
+    return out
+
+
+def _timepoint(
+    scan: Imaging, disease: BaselineDisease, nadir: float, rules: RecistRules
+) -> tuple[RecistTimepoint, float | None]:
+    lesions = by_id(scan)
+    notes: list[str] = []
+    new = new_lesions(scan, disease)
+    for lesion in new:
+        if lesion.role != "new":
+            notes.append(f"{lesion.id} was not on the baseline scan; counted as a new lesion")
+
+    target, total, complete = _target_response(lesions, disease, nadir, rules, notes)
+    non_target = _non_target_response(lesions, disease, notes)
+    overall = _overall(target, non_target, bool(new))
+    if not disease.targets and not disease.non_target_ids:
+        notes.append("no target or non-target disease on the baseline scan")
+    base = disease.target_sum_mm
+    point = RecistTimepoint(
+        date=scan.date,
+        version=rules.version,
+        target_sum_mm=total if disease.targets else None,
+        nadir_mm=nadir if disease.targets else None,
+        change_from_baseline_pct=pct_change(total, base) if disease.targets else None,
+        change_from_nadir_pct=pct_change(total, nadir) if disease.targets else None,
+        target=target,
+        non_target=non_target,
+        new_lesions=bool(new),
+        overall=overall,
+        notes=tuple(notes),
+    )
+    return point, (total if complete else None)
+
+
+def _target_response(
+    lesions: dict[str, Lesion],
+    disease: BaselineDisease,
+    nadir: float,
+    rules: RecistRules,
+    notes: list[str],
+) -> tuple[str | None, float, bool]:
+    """(target response, sum of measured targets, all targets measured)."""
+    if not disease.targets:
+        return None, 0.0, True
+    measured, missing = target_diameters(lesions, disease)
+    total = sum(size for _, size in measured)
+    progressed = _sum_progressed(total, nadir, rules)
+    if missing:
+        notes.append(f"target(s) not measured: {', '.join(missing)}")
+        return ("PD" if progressed else "NE"), total, False
+    if all(_gone(target, size, rules) for target, size in measured):
+        return "CR", total, True
+    if progressed:
+        return "PD", total, True
+    if at_or_below(total, disease.target_sum_mm, rules.pr_change_pct):
+        return "PR", total, True
+    return "SD", total, True
+
+
+def _sum_progressed(total: float, nadir: float, rules: RecistRules) -> bool:
+    grew_enough = total - nadir >= rules.pd_min_increase_mm and total > nadir
+    return grew_enough and at_or_above(total, nadir, rules.pd_change_pct)
+
+
+def _gone(target: Lesion, size: float, rules: RecistRules) -> bool:
+    if is_node(target) and rules.node_normal_below_mm > 0:
+        return size < rules.node_normal_below_mm
+    return size == 0
+
+
+def _non_target_response(
+    lesions: dict[str, Lesion], disease: BaselineDisease, notes: list[str]
+) -> str | None:
+    if not disease.non_target_ids:
+        return None
+    unseen: list[str] = []
+    persisting = False
+    for lesion_id in disease.non_target_ids:
+        now = lesions.get(lesion_id)
+        if now is None:
+            unseen.append(lesion_id)
+        elif now.status == "unequivocal_progression":
+            return "PD"
+        elif now.status != "absent" and now.diameter_mm != 0:
+            persisting = True
+    if unseen:
+        notes.append(f"non-target(s) not evaluated: {', '.join(unseen)}")
+        return "NE"
+    return "NON_CR_NON_PD" if persisting else "CR"
+
+
+def _overall(target: str | None, non_target: str | None, new: bool) -> str:
+    """RECIST 1.1 Tables 1 and 2: overall response at one time point."""
+    if new or target == "PD" or non_target == "PD":
+        return "PD"
+    if target is None:  # non-target disease only
+        if non_target is None:
+            return "NE"
+        return non_target
+    if target == "NE":
+        return "NE"
+    if target == "CR":
+        return "CR" if non_target in (None, "CR") else "PR"
+    return target  # PR or SD, whatever the non-PD non-target status
