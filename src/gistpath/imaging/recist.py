@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -115,10 +115,19 @@ def assess_recist(
     """Time-point responses for ``followups`` (oldest first) against ``baseline``."""
     disease = BaselineDisease.from_scan(baseline)
     nadir = disease.target_sum_mm
+    after_cr = False
     out: list[RecistTimepoint] = []
     for scan in followups:
         point, complete_sum = _timepoint(scan, disease, nadir, rules)
+        if after_cr and point.overall in ("PR", "SD", "NON_CR_NON_PD"):
+            # RECIST 1.1 Table 3 footnote: after a true CR, any disease seen again is PD.
+            point = replace(
+                point,
+                overall="PD",
+                notes=(*point.notes, "disease seen again after a complete response"),
+            )
         out.append(point)
+        after_cr = after_cr or point.overall == "CR"
         if complete_sum is not None:
             nadir = min(nadir, complete_sum)
     return out
