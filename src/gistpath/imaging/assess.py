@@ -97,8 +97,20 @@ class LineResponse:
     best_recist_1_0: str | None
     best_choi: str | None
     first_progression: date | None
-    last_timepoint: Timepoint | None
+    baseline_target_sum_mm: float | None
+    timepoints: tuple[Timepoint, ...] = ()
     findings: tuple[str, ...] = ()
+
+    @property
+    def last_timepoint(self) -> Timepoint | None:
+        return self.timepoints[-1] if self.timepoints else None
+
+    def last_evaluable(self, criterion: str) -> Timepoint | None:
+        """The latest time point with a response other than NE by ``criterion``."""
+        for point in reversed(self.timepoints):
+            if point.response(criterion) not in (None, "NE"):
+                return point
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         best: dict[str, Any] = {}
@@ -115,6 +127,7 @@ class LineResponse:
             "start": self.start.isoformat(),
             "end": None if self.end is None else self.end.isoformat(),
             "baseline_date": None if self.baseline_date is None else self.baseline_date.isoformat(),
+            "baseline_target_sum_mm": self.baseline_target_sum_mm,
             "best_overall_response": best,
             "first_progression": (
                 None if self.first_progression is None else self.first_progression.isoformat()
@@ -255,6 +268,11 @@ def _line_response(
         ),
         best_choi=best_overall_response(series("choi"), line.start, rules),
         first_progression=progression,
-        last_timepoint=points[-1] if points else None,
+        baseline_target_sum_mm=(
+            None
+            if baseline is None
+            else sum(les.diameter_mm or 0.0 for les in baseline.lesions if les.role == "target")
+        ),
+        timepoints=tuple(points),
         findings=tuple(findings),
     )
