@@ -1,6 +1,9 @@
 """The ``gistpath`` command line; see :mod:`gistpath.cli.app` and one module per command group."""
 
-from gistpath.cli import case_commands  # noqa: F401  (registers commands)
+from gistpath.cli import (
+    case_commands,  # noqa: F401  (registers commands)
+    response_commands,  # noqa: F401
+)
 from gistpath.cli.app import app, main
 
 __all__ = ["app", "main"]
