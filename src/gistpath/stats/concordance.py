@@ -26,6 +26,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
 
 @dataclass(frozen=True)
 class ConcordanceCounts:
@@ -90,54 +93,103 @@ def concordance_counts(
     key = 2 * _dense_rank(t) + (~d).astype(np.int64)
     rank = _dense_rank(-x if not reverse else x)  # concordant: rank_j < rank_i for later j
 
-    # Start: one segment per stratum, sorted by score rank.
-    order = np.lexsort((rank, stratum))
-    segment = stratum[order]
-    rank_o = rank[order]
-    key_o = key[order]
-    event_o = d[order]
-    n_bits = max(int(key.max()).bit_length(), 1)
-
-    concordant = 0
-    discordant = 0
-    tied_x = 0
-    positions = np.arange(n, dtype=np.int64)
-    for level in range(n_bits - 1, -1, -1):
-        bit = (key_o >> level) & 1
-        ones_before = np.concatenate(([0], np.cumsum(bit)))
-        new_segment = np.empty(n, dtype=bool)
-        new_segment[0] = True
-        np.not_equal(segment[1:], segment[:-1], out=new_segment[1:])
-        new_run = new_segment.copy()
-        new_run[1:] |= rank_o[1:] != rank_o[:-1]
-        seg_start = np.maximum.accumulate(np.where(new_segment, positions, 0))
-        run_start = np.maximum.accumulate(np.where(new_run, positions, 0))
-        seg_starts = np.flatnonzero(new_segment)
-        seg_ends = np.append(seg_starts[1:], n)
-        run_starts = np.flatnonzero(new_run)
-        run_ends = np.append(run_starts[1:], n)
-        seg_end = seg_ends[np.cumsum(new_segment) - 1]
-        run_end = run_ends[np.cumsum(new_run) - 1]
-
-        asking = (bit == 0) & event_o
-        if asking.any():
-            base = ones_before[seg_start[asking]]
-            below = ones_before[run_start[asking]] - base
-            up_to = ones_before[run_end[asking]] - base
-            total = ones_before[seg_end[asking]] - base
-            concordant += int(below.sum())
-            tied_x += int((up_to - below).sum())
-            discordant += int((total - up_to).sum())
-
-        # Split every segment by the current bit, keeping score order inside each half.
-        split = np.argsort(2 * np.cumsum(new_segment) + bit, kind="stable")
-        segment = (2 * np.cumsum(new_segment) + bit)[split]
-        rank_o = rank_o[split]
-        key_o = key_o[split]
-        event_o = event_o[split]
-
+    by_stratum_key = _sort_order(stratum, key)
+    by_stratum_rank_key = _sort_order(stratum, rank, key)
+    comparable = _later_in_group(by_stratum_key, stratum, key, d)
+    group = stratum * (int(rank.max()) + 1) + rank
+    tied_x = _later_in_group(by_stratum_rank_key, group, key, d)
+    concordant = _concordant_pairs(by_stratum_rank_key, stratum, key, d)
+    discordant = comparable - concordant - tied_x
     tied_y, tied_xy = _tied_event_pairs(key, rank, stratum, d)
     return ConcordanceCounts(concordant, discordant, tied_x, tied_y, tied_xy)
+
+
+def _sort_order(*keys: IntArray) -> IntArray:
+    """Lexicographic order of non-negative integer keys (first key most significant).
+
+    One argsort of a mixed-radix code when it fits in 64 bits, else ``np.lexsort``.
+    """
+    code = np.zeros(keys[0].shape[0], dtype=np.int64)
+    capacity = 1
+    for k in keys:
+        radix = int(k.max()) + 1 if k.size else 1
+        capacity *= radix
+        if capacity >= 2**62:
+            return np.lexsort(keys[::-1]).astype(np.int64)
+        code = code * radix + k
+    return np.argsort(code).astype(np.int64)
+
+
+def _later_in_group(order: IntArray, group: IntArray, key: IntArray, event: BoolArray) -> int:
+    """Sum over events i of #{j in i's group with key_j > key_i}; ``order`` sorts by both."""
+    g = group[order]
+    k = key[order]
+    n = g.shape[0]
+    positions = np.arange(n, dtype=np.int64)
+    new_group = np.ones(n, dtype=bool)
+    new_group[1:] = g[1:] != g[:-1]
+    new_run = new_group.copy()
+    new_run[1:] |= k[1:] != k[:-1]
+    asking = event[order]
+    later = _run_ends(new_group, positions, n)[asking] - _run_ends(new_run, positions, n)[asking]
+    return int(later.sum())
+
+
+def _concordant_pairs(order: IntArray, stratum: IntArray, key: IntArray, event: BoolArray) -> int:
+    """Sum over events i of #{j in i's stratum with key_j > key_i and rank_j < rank_i}.
+
+    Bit by bit over ``key``, most significant first: a segment holds the subjects that share
+    the bits above the current one and is kept in (rank, key) order. For a subject whose
+    current bit is 0, the subjects with bit 1 earlier in its segment are exactly the later
+    ones with a smaller rank (an equal-rank subject with bit 1 has a larger key, so it sorts
+    after); ``order`` sorts by (stratum, rank, key). A stable partition by the bit, done with
+    cumulative counts, makes the next level.
+    """
+    n = key.shape[0]
+    key_o = key[order]
+    event_o = event[order]
+    new_segment = np.ones(n, dtype=bool)
+    new_segment[1:] = stratum[order][1:] != stratum[order][:-1]
+    n_bits = max(int(key.max()).bit_length(), 1)
+    positions = np.arange(n, dtype=np.int64)
+    ones_before = np.zeros(n + 1, dtype=np.int64)
+    concordant = 0
+    for level in range(n_bits - 1, -1, -1):
+        bit = (key_o >> level) & 1
+        np.cumsum(bit, out=ones_before[1:])
+        starts = np.flatnonzero(new_segment)
+        lengths = np.diff(np.append(starts, n))
+        seg_start = np.repeat(starts, lengths)
+        ones_at_start = ones_before[seg_start]
+        ones_here = ones_before[:-1] - ones_at_start
+        asking = (bit == 0) & event_o
+        concordant += int(ones_here[asking].sum())
+
+        ones_in_segment = ones_before[np.append(starts[1:], n)] - ones_before[starts]
+        zeros_in_segment = np.repeat(lengths - ones_in_segment, lengths)
+        target = np.where(bit == 0, positions - ones_here, seg_start + zeros_in_segment + ones_here)
+        split = np.zeros(n + 1, dtype=bool)
+        split[starts] = True
+        split[starts + (lengths - ones_in_segment)] = True
+        new_segment = split[:n]
+        key_o = _scatter(key_o, target)
+        event_o = _scatter(event_o, target)
+    return concordant
+
+
+def _scatter(values: NDArray[Any], target: NDArray[np.int64]) -> NDArray[Any]:
+    moved = np.empty_like(values)
+    moved[target] = values
+    return moved
+
+
+def _run_ends(flags: NDArray[np.bool_], positions: NDArray[np.int64], n: int) -> NDArray[np.int64]:
+    """For every position, one past the index where its run ends."""
+    next_starts = np.empty(n, dtype=bool)
+    next_starts[:-1] = flags[1:]
+    next_starts[-1] = True
+    ends = np.where(next_starts, positions + 1, n)
+    return np.minimum.accumulate(ends[::-1])[::-1]
 
 
 def _tied_event_pairs(
@@ -147,8 +199,9 @@ def _tied_event_pairs(
     k = key[event]
     s = stratum[event]
     r = rank[event]
-    _, time_counts = np.unique(np.stack([s, k]), axis=1, return_counts=True)
-    _, both_counts = np.unique(np.stack([s, k, r]), axis=1, return_counts=True)
+    time_id = _dense_rank(s * (int(key.max()) + 1) + k)
+    _, time_counts = np.unique(time_id, return_counts=True)
+    _, both_counts = np.unique(time_id * (int(rank.max()) + 1) + r, return_counts=True)
     all_pairs = int((time_counts * (time_counts - 1) // 2).sum())
     tied_xy = int((both_counts * (both_counts - 1) // 2).sum())
     return all_pairs - tied_xy, tied_xy

@@ -24,6 +24,7 @@ matrix: the risk-set sums of ``w x x'`` are never formed per block.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -218,6 +219,13 @@ class RiskSets:
         self.efron_c = k / np.repeat(m_int, m_int).astype(np.float64)
         self.sum_x_dead = self.dead @ self.x
 
+    def with_columns(self, kept: Sequence[int]) -> RiskSets:
+        """The same sorted data restricted to some covariate columns (no new sort)."""
+        narrowed = copy.copy(self)
+        narrowed.x = np.ascontiguousarray(self.x[:, list(kept)])
+        narrowed.sum_x_dead = self.dead @ narrowed.x
+        return narrowed
+
     def _suffix_within_stratum(self, per_dead_block: FloatArray) -> FloatArray:
         """Sum over blocks at or after b within b's stratum, for every block b."""
         full = np.zeros(self.n_blocks + 1)
@@ -280,6 +288,13 @@ def _as_strata_codes(strata: ArrayLike | None, n: int) -> IntArray:
     if strata is None:
         return np.zeros(n, dtype=np.int64)
     values = np.asarray(strata)
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.ndim == 1 and values.dtype.kind in "iufb":
+        codes = np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        if codes.shape[0] != n:
+            raise ValueError("strata must have one value per row")
+        return codes
     if values.ndim == 1:
         values = values[:, None]
     # One code per column, then one per combination (R's strata(a, b) interaction).
@@ -466,7 +481,8 @@ def fit_cox(
 
     warnings: list[str] = []
     kept = list(range(p))
-    probe = RiskSets(t, dead, x_centered, stratum, ties).evaluate(np.zeros(p))
+    all_columns = RiskSets(t, dead, x_centered, stratum, ties)
+    probe = all_columns.evaluate(np.zeros(p))
     r_scale = _r_scale(x)
     aliased_idx = _aliased_columns(probe.information * np.outer(r_scale, r_scale))
     if aliased_idx:
@@ -478,7 +494,7 @@ def fit_cox(
             "NA, as in R"
         )
     q = len(kept)
-    risk_sets = RiskSets(t, dead, x_centered[:, kept], stratum, ties)
+    risk_sets = all_columns.with_columns(kept) if aliased_idx else all_columns
     outcome = newton_raphson(risk_sets, q, max_iter=max_iter, eps=eps)
     beta = outcome.beta
     covariance = _inverse(outcome.final.information) if q else np.zeros((0, 0))
