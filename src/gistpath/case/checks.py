@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import date
 from itertools import pairwise
 
-from gistpath.case.model import LAB_UNITS, Case
+from gistpath.case.model import LAB_UNITS, Case, Lesion
 from gistpath.case.units import canonical_unit, plausible_range, to_canonical
 
 Problem = tuple[str, str]
@@ -72,6 +72,9 @@ def _performance(case: Case) -> Iterator[Problem]:
 def _treatments(case: Case) -> Iterator[Problem]:
     rows = case.treatments
     diagnosis = case.tumour.diagnosis_date
+    fu = case.follow_up
+    dead = fu is not None and fu.vital_status == "dead"
+    death = fu.death_date if fu is not None else None
     for i, t in enumerate(rows):
         here = f"treatments[{i}]"
         if t.end is not None and t.end < t.start:
@@ -80,12 +83,16 @@ def _treatments(case: Case) -> Iterator[Problem]:
             yield f"{here}.stop_reason", "required when end is given (why did it stop?)"
         if t.end is None and t.stop_reason is not None:
             yield f"{here}.end", f"stop_reason {t.stop_reason!r} given but no end date"
-        if diagnosis is not None and t.start < diagnosis:
+        if diagnosis is not None and diagnosis <= case.as_of and t.start < diagnosis:
             yield f"{here}.start", f"{t.start} is before the diagnosis ({diagnosis})"
-        if t.stop_reason == "death" and (
-            case.follow_up is None or case.follow_up.vital_status != "dead"
-        ):
+        if t.stop_reason == "death" and not dead:
             yield f"{here}.stop_reason", "'death' but follow_up.vital_status is not 'dead'"
+        if dead and t.end is None and t.stop_reason is None:
+            yield (
+                f"{here}.end",
+                f"{t.drug} is still ongoing but the patient died on {death}; give end and "
+                "stop_reason",
+            )
     order = sorted(range(len(rows)), key=lambda k: rows[k].start)
     for before, after in pairwise(order):
         prev, nxt = rows[before], rows[after]
@@ -116,6 +123,12 @@ def _imaging(case: Case) -> Iterator[Problem]:
                 "merge them into one time point",
             )
         scans[key] = i
+        if not scan.lesions:
+            yield (
+                f"{here}.lesions",
+                "a scan must list its lesions (a target no longer seen has diameter_mm 0, "
+                "a non-target that is gone has status 'absent')",
+            )
         ids: set[str] = set()
         for j, lesion in enumerate(scan.lesions):
             at = f"{here}.lesions[{j}]"
@@ -129,13 +142,20 @@ def _imaging(case: Case) -> Iterator[Problem]:
                     f"lesion {lesion.id!r} was {first[0]} on {first[1]} and is {lesion.organ} "
                     f"on {scan.date}; a lesion id must keep its organ",
                 )
-            yield from _lesion_fields(lesion.role, lesion, at)
+            yield from _lesion_fields(lesion, at)
 
 
-def _lesion_fields(role: str, lesion: object, at: str) -> Iterator[Problem]:
-    diameter = getattr(lesion, "diameter_mm", None)
-    status = getattr(lesion, "status", None)
-    nodule = getattr(lesion, "intratumoral_nodule", None)
+def _lesion_fields(lesion: Lesion, at: str) -> Iterator[Problem]:
+    role = lesion.role
+    diameter = lesion.diameter_mm
+    status = lesion.status
+    nodule = lesion.intratumoral_nodule
+    if nodule in ("new", "enlarging") and (diameter == 0 or status == "absent"):
+        yield (
+            f"{at}.intratumoral_nodule",
+            f"{nodule!r} nodule in a lesion that is no longer seen "
+            + ("(diameter_mm 0)" if diameter == 0 else "(status 'absent')"),
+        )
     if role == "target":
         if diameter is None:
             yield f"{at}.diameter_mm", "a target lesion needs diameter_mm (0 if no longer visible)"
@@ -145,8 +165,7 @@ def _lesion_fields(role: str, lesion: object, at: str) -> Iterator[Problem]:
         if status is None:
             yield (
                 f"{at}.status",
-                "a non-target lesion needs status: present, absent or "
-                + ("unequivocal_progression"),
+                "a non-target lesion needs status: present, absent or unequivocal_progression",
             )
     else:
         if status is not None:
@@ -181,9 +200,23 @@ def _labs(case: Case) -> Iterator[Problem]:
 
 def _adverse_events(case: Case) -> Iterator[Problem]:
     dead = case.follow_up is not None and case.follow_up.vital_status == "dead"
+    first_given: dict[str, date] = {}
+    for t in sorted(case.treatments, key=lambda t: t.start):
+        first_given.setdefault(t.drug, t.start)
     for i, ae in enumerate(case.adverse_events):
+        here = f"adverse_events[{i}]"
         if ae.grade == 5 and not dead:
-            yield f"adverse_events[{i}].grade", "grade 5 is death but follow_up does not say dead"
+            yield f"{here}.grade", "grade 5 is death but follow_up does not say dead"
+        if ae.drug is None:
+            continue
+        if ae.drug not in first_given:
+            given = ", ".join(first_given) or "none"
+            yield f"{here}.drug", f"{ae.drug!r} is not in treatments (given: {given})"
+        elif ae.date < first_given[ae.drug]:
+            yield (
+                f"{here}.date",
+                f"{ae.date} is before {ae.drug} was first given ({first_given[ae.drug]})",
+            )
 
 
 def _medications(case: Case) -> Iterator[Problem]:
@@ -210,21 +243,25 @@ def _follow_up(case: Case) -> Iterator[Problem]:
     fu = case.follow_up
     if fu is None:
         return
-    if fu.vital_status == "dead" and fu.death_date is None:
+    death = fu.death_date
+    if fu.vital_status == "dead" and death is None:
         yield "follow_up.death_date", "required when vital_status is 'dead'"
-    if fu.vital_status != "dead" and fu.death_date is not None:
+    if fu.vital_status != "dead" and death is not None:
         yield (
             "follow_up.vital_status",
-            f"death_date {fu.death_date} given but status is {fu.vital_status!r}",
+            f"death_date {death} given but status is {fu.vital_status!r}",
         )
-    if fu.death_date is not None:
-        if fu.last_contact > fu.death_date:
-            yield "follow_up.last_contact", f"{fu.last_contact} is after death on {fu.death_date}"
-        for field, day in _dated(case):
-            if day > fu.death_date and not field.startswith("follow_up"):
-                yield field, f"{day} is after death on {fu.death_date}"
-    last_scan = max((s.date for s in case.imaging), default=None)
-    last_start = max((t.start for t in case.treatments), default=None)
+    if death is not None:
+        if fu.last_contact > death:
+            yield "follow_up.last_contact", f"{fu.last_contact} is after death on {death}"
+        skip = _death_events(case) | {"follow_up"}
+        late = _first_per_record(
+            (r, f, d) for r, f, d in _dated(case) if d > death and r not in skip
+        )
+        yield from _one_or_many(late, "follow_up.death_date", f"after death on {death}")
+    cut = death or date.max
+    last_scan = max((s.date for s in case.imaging if s.date <= cut), default=None)
+    last_start = max((t.start for t in case.treatments if t.start <= cut), default=None)
     for label, latest in (("imaging", last_scan), ("treatment start", last_start)):
         if latest is not None and fu.last_contact < latest:
             yield (
@@ -233,29 +270,62 @@ def _follow_up(case: Case) -> Iterator[Problem]:
             )
 
 
-def _dated(case: Case) -> Iterator[tuple[str, date]]:
+def _death_events(case: Case) -> set[str]:
+    """Death events are checked against death_date by :func:`_events`."""
+    return {f"events[{i}]" for i, ev in enumerate(case.events) if ev.type == "death"}
+
+
+def _one_or_many(found: list[tuple[str, date]], anchor: str, what: str) -> Iterator[Problem]:
+    """One problem for one odd date; for several, one problem on the date they all disagree with."""
+    if len(found) == 1:
+        field, day = found[0]
+        yield field, f"{day} is {what}"
+    elif found:
+        field, day = found[0]
+        yield anchor, f"{len(found)} dated entries are {what} (first: {field} on {day})"
+
+
+def _dated(case: Case) -> Iterator[tuple[str, str, date]]:
+    """``(record, field, day)`` for every date in the case, record by record."""
     for i, ps in enumerate(case.performance_status):
-        yield f"performance_status[{i}].date", ps.date
+        yield f"performance_status[{i}]", f"performance_status[{i}].date", ps.date
     for i, t in enumerate(case.treatments):
-        yield f"treatments[{i}].start", t.start
+        yield f"treatments[{i}]", f"treatments[{i}].start", t.start
+        if t.end is not None:
+            yield f"treatments[{i}]", f"treatments[{i}].end", t.end
     for i, scan in enumerate(case.imaging):
-        yield f"imaging[{i}].date", scan.date
+        yield f"imaging[{i}]", f"imaging[{i}].date", scan.date
     for i, lab in enumerate(case.labs):
-        yield f"labs[{i}].date", lab.date
+        yield f"labs[{i}]", f"labs[{i}].date", lab.date
     for i, ae in enumerate(case.adverse_events):
-        yield f"adverse_events[{i}].date", ae.date
+        yield f"adverse_events[{i}]", f"adverse_events[{i}].date", ae.date
+    for i, med in enumerate(case.medications):
+        for name, day in (("start", med.start), ("end", med.end)):
+            if day is not None:
+                yield f"medications[{i}]", f"medications[{i}].{name}", day
     for i, ev in enumerate(case.events):
-        yield f"events[{i}].date", ev.date
+        yield f"events[{i}]", f"events[{i}].date", ev.date
     if case.tumour.diagnosis_date is not None:
-        yield "tumour.diagnosis_date", case.tumour.diagnosis_date
+        yield "tumour", "tumour.diagnosis_date", case.tumour.diagnosis_date
     if case.follow_up is not None:
-        yield "follow_up.last_contact", case.follow_up.last_contact
+        yield "follow_up", "follow_up.last_contact", case.follow_up.last_contact
+        if case.follow_up.death_date is not None:
+            yield "follow_up", "follow_up.death_date", case.follow_up.death_date
+
+
+def _first_per_record(dated: Iterator[tuple[str, str, date]]) -> list[tuple[str, date]]:
+    seen: set[str] = set()
+    out: list[tuple[str, date]] = []
+    for record, field, day in dated:
+        if record not in seen:
+            seen.add(record)
+            out.append((field, day))
+    return out
 
 
 def _before_birth(case: Case) -> Iterator[Problem]:
     birth = case.patient.birth_date
-    if birth is None:
+    if birth is None or birth > case.as_of:  # the latter is reported on patient.birth_date
         return
-    for field, day in _dated(case):
-        if day < birth:
-            yield field, f"{day} is before the birth date {birth}"
+    early = _first_per_record((r, f, d) for r, f, d in _dated(case) if d < birth)
+    yield from _one_or_many(early, "patient.birth_date", f"before the birth date {birth}")

@@ -1,57 +1,79 @@
-"""Reading cases: from JSON text or data, files, folders and JSON-lines, with one clear error.
+"""Reading cases: from JSON text or data, files, folders, JSON arrays and JSON-lines.
 
-A case that breaks the contract raises :class:`CaseError` naming the source (file and line),
-the case id and the field path, e.g.
+A case that breaks the contract raises :class:`CaseError` naming the source (file, file:line
+or file[index]), the case id and the field path, e.g.
 ``cases/x.json: case 'demo-3': imaging[1].lesions[0].diameter_mm: must be >= 0 (got -3)``.
+Reading a folder never stops at a bad file: each document becomes a :class:`CaseText` and the
+problem is reported when that text is parsed.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
-import types
-import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from gistpath.case.checks import case_problems
+from gistpath.case.decode import decode_document
+from gistpath.case.messages import field_path, message
 from gistpath.case.model import Case
 from gistpath.errors import CaseError, InputError
 
+__all__ = [
+    "CASE_SUFFIXES",
+    "LINES_SUFFIXES",
+    "CaseText",
+    "field_path",
+    "iter_case_texts",
+    "load_cases",
+    "parse_case",
+]
+
 CASE_SUFFIXES = (".json",)
 LINES_SUFFIXES = (".jsonl", ".ndjson")
+_KINDS = {list: "a list", str: "text", int: "a number", float: "a number", bool: "true/false"}
 
 
 @dataclass(frozen=True, slots=True)
 class CaseText:
-    """One case document as read, with where it came from (``file`` or ``file:line``)."""
+    """One case document as read, with where it came from.
+
+    ``text`` is bytes only for a file that is not UTF-8, so that parsing reports it.
+    """
 
     source: str
-    text: str
+    text: str | bytes
 
 
 def parse_case(data: str | bytes | dict[str, Any], source: str | None = None) -> Case:
     """Validate one case document (JSON text or decoded data) and its cross-field rules."""
+    decoded = data if isinstance(data, dict) else decode_document(data, source)
+    if not isinstance(decoded, dict):
+        kind = "an empty list" if decoded == [] else _KINDS.get(type(decoded), "null")
+        raise CaseError(
+            None, "(document)", f"a case must be a JSON object, not {kind}", source=source
+        )
     try:
-        if isinstance(data, dict):
-            case = Case.model_validate(data)
-        else:
-            case = Case.model_validate_json(data)
+        case = Case.model_validate(decoded)
     except ValidationError as exc:
-        raise _case_error(exc, data, source) from None
+        raise _case_error(exc, decoded, source) from None
     problems = case_problems(case)
     if problems:
-        field, message = problems[0]
-        raise CaseError(case.id, field, message, source=source, more=len(problems) - 1)
+        field, text = problems[0]
+        raise CaseError(case.id, field, text, source=source, more=len(problems) - 1)
     return case
 
 
 def iter_case_texts(paths: Iterable[str | Path]) -> Iterator[CaseText]:
-    """Case documents from files, folders (recursively, sorted) and JSON-lines files."""
+    """Case documents from files, folders (recursively, sorted) and JSON-lines files.
+
+    Raises :class:`InputError` only for a path that does not exist or a folder without case
+    files; what is wrong inside a file is reported when its text is parsed.
+    """
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -67,143 +89,81 @@ def iter_case_texts(paths: Iterable[str | Path]) -> Iterator[CaseText]:
 
 
 def load_cases(paths: Iterable[str | Path]) -> Iterator[Case]:
-    """Parse every case under ``paths``; the first bad one raises :class:`CaseError`."""
+    """Parse every case under ``paths``; the first bad one (or a repeated id) raises."""
+    seen: dict[str, str] = {}
     for item in iter_case_texts(paths):
-        yield parse_case(item.text, item.source)
+        case = parse_case(item.text, item.source)
+        if case.id in seen:
+            raise CaseError(
+                case.id, "id", f"the same id is already used by {seen[case.id]}", source=item.source
+            )
+        seen[case.id] = item.source
+        yield case
 
 
 def _file_texts(path: Path) -> Iterator[CaseText]:
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CaseError(None, "(file)", "not UTF-8 text", source=str(path)) from None
-    if path.suffix in LINES_SUFFIXES:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                yield CaseText(f"{path}:{number}", line)
+        yield CaseText(str(path), raw)
         return
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _json_error(exc, str(path)) from None
-        for index, item in enumerate(items):
-            yield CaseText(f"{path}[{index}]", json.dumps(item))
+    if path.suffix in LINES_SUFFIXES:
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        if not lines:
+            yield CaseText(str(path), "")
+        for number, line in lines:
+            yield CaseText(f"{path}:{number}", line)
+        return
+    if text.lstrip().startswith("["):
+        yield from _array_texts(path, text)
         return
     yield CaseText(str(path), text)
 
 
-# --- turning pydantic's errors into one sentence -------------------------------------------
+def _array_texts(path: Path, text: str) -> Iterator[CaseText]:
+    """The items of a JSON array file, each as its original text (``file[index] (line n)``)."""
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError:
+        yield CaseText(str(path), text)  # parsing the whole text reports where it breaks
+        return
+    if not items:
+        yield CaseText(str(path), text)
+        return
+    decoder = json.JSONDecoder()
+    position = text.index("[") + 1
+    for index in range(len(items)):
+        position = _skip(text, position, ",")
+        _, end = decoder.raw_decode(text, position)
+        line = text.count("\n", 0, position) + 1
+        yield CaseText(f"{path}[{index}] (line {line})", text[position:end])
+        position = end
 
 
-def _case_error(exc: ValidationError, data: Any, source: str | None) -> CaseError:
+def _skip(text: str, position: int, separators: str) -> int:
+    while position < len(text) and (text[position].isspace() or text[position] in separators):
+        position += 1
+    return position
+
+
+def _case_error(exc: ValidationError, decoded: dict[str, Any], source: str | None) -> CaseError:
     errors = exc.errors(include_url=False)
     first = errors[0]
-    if first["type"] == "json_invalid":
-        return CaseError(None, "(json)", f"not valid JSON: {first['msg']}", source=source)
-    decoded = _decode(data)
-    case_id = decoded.get("id") if isinstance(decoded, dict) else None
-    if not isinstance(decoded, dict):
-        return CaseError(None, "(document)", "a case must be a JSON object", source=source)
-    loc = tuple(first["loc"])
     return CaseError(
-        case_id if isinstance(case_id, str) else None,
-        field_path(loc),
-        _message(first, loc),
+        _case_id(decoded),
+        field_path(tuple(first["loc"])),
+        message(first),
         source=source,
         more=len(errors) - 1,
     )
 
 
-def _decode(data: Any) -> Any:
-    if isinstance(data, dict):
-        return data
-    try:
-        return json.loads(data)
-    except (ValueError, TypeError):
-        return None
-
-
-def _json_error(exc: json.JSONDecodeError, source: str) -> CaseError:
-    return CaseError(
-        None,
-        "(json)",
-        f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-        source=source,
-    )
-
-
-def field_path(loc: tuple[Any, ...]) -> str:
-    """``('imaging', 1, 'lesions', 0, 'id')`` -> ``imaging[1].lesions[0].id``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif str(part).startswith(("function-", "literal[", "nullable[")):
-            continue
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(case)"
-
-
-def _message(error: Any, loc: tuple[Any, ...]) -> str:
-    kind = error["type"]
-    given = error.get("input")
-    ctx = error.get("ctx") or {}
-    if kind == "extra_forbidden":
-        allowed = _allowed_fields(loc[:-1])
-        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        suffix = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
-        return f"unknown field{suffix}"
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "literal_error":
-        return f"must be one of {ctx.get('expected', '')} (got {given!r})"
-    if kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float"):
-        want = "a whole number" if kind.startswith("int") else "a number"
-        return f"must be {want} (got {given!r})"
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        sign = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<="}
-        op = sign.get(kind, "<")
-        limit = next(iter(ctx.values()), "")
-        shown = f"{limit:g}" if isinstance(limit, float) else str(limit)
-        return f"must be {op} {shown} (got {given!r})"
-    if kind == "finite_number":
-        return f"must be a finite number (got {given!r})"
-    if kind == "string_pattern_mismatch":
-        if str(loc[-1]) in ("drug", "name"):
-            return f"must be a lowercase INN such as 'imatinib' (got {given!r})"
-        return f"has a character that is not allowed (got {given!r})"
-    if kind in ("string_too_short", "too_short"):
-        return "must not be empty"
-    if kind in ("string_type", "model_type", "tuple_type", "list_type", "dict_type"):
-        wanted = {"string_type": "text", "model_type": "an object", "dict_type": "an object"}
-        return f"must be {wanted.get(kind, 'a list')} (got {given!r})"
-    if kind == "value_error":
-        return str(error["msg"]).removeprefix("Value error, ")
-    return str(error["msg"])
-
-
-def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
-    model: Any = Case
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        fields = getattr(model, "model_fields", {})
-        if part not in fields:
-            return []
-        model = _inner_model(fields[part].annotation)
-    return list(getattr(model, "model_fields", {}))
-
-
-def _inner_model(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType, tuple, list, typing.Annotated):
-        for arg in typing.get_args(annotation):
-            found = _inner_model(arg)
-            if found is not None:
-                return found
+def _case_id(decoded: dict[str, Any]) -> str | None:
+    """The document's id for naming it in an error, even if the id itself is malformed."""
+    value = decoded.get("id")
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     return None

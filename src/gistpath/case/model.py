@@ -112,7 +112,8 @@ LAB_UNITS: dict[str, tuple[str, ...]] = {
     "albumin": ("g/dL", "g/L"),
 }
 
-_DRUG = r"^[a-z][a-z0-9_-]*$"
+#: A drug or medicine name: a lowercase INN (``imatinib``) or a short key (``st_johns_wort``).
+DRUG_PATTERN = r"^[a-z][a-z0-9_-]*$"
 
 
 class Frozen(BaseModel):
@@ -146,7 +147,7 @@ class PerformanceStatus(Frozen):
 
 
 class Treatment(Frozen):
-    drug: Annotated[str, Field(pattern=_DRUG, max_length=60)]
+    drug: Annotated[str, Field(pattern=DRUG_PATTERN, max_length=60)]
     dose_mg: Annotated[float, Field(strict=True, gt=0, le=5000, allow_inf_nan=False)]
     schedule: Schedule = "daily"
     start: IsoDate
@@ -186,11 +187,11 @@ class AdverseEvent(Frozen):
     term: Annotated[str, Field(min_length=1, max_length=120)]
     grade: Annotated[int, Field(strict=True, ge=1, le=5)]
     date: IsoDate
-    drug: Annotated[str, Field(pattern=_DRUG, max_length=60)] | None = None
+    drug: Annotated[str, Field(pattern=DRUG_PATTERN, max_length=60)] | None = None
 
 
 class Medication(Frozen):
-    name: Annotated[str, Field(pattern=_DRUG, max_length=60)]
+    name: Annotated[str, Field(pattern=DRUG_PATTERN, max_length=60)]
     start: IsoDate | None = None
     end: IsoDate | None = None
 
