@@ -16,7 +16,7 @@ def months(a: str, b: str) -> float:
     return (date.fromisoformat(b) - date.fromisoformat(a)).days / M
 
 
-def _course(**extra):  # type: ignore[no-untyped-def]
+def _course(sunitinib_end: tuple[str, str] | None = None, **extra):  # type: ignore[no-untyped-def]
     """Imatinib 2010-01-10 -> PD on 2010-10-01 (+30% over nadir 40), stopped 2010-10-05;
     sunitinib from 2010-10-20, ongoing; alive at last contact 2011-06-01 unless overridden."""
     fields = {
@@ -31,7 +31,7 @@ def _course(**extra):  # type: ignore[no-untyped-def]
         as_of=fields.pop("as_of", "2011-07-01"),
         treatments=[
             rx("imatinib", 400, "2010-01-10", "2010-10-05", "progression"),
-            rx("sunitinib", 50, "2010-10-20", schedule="4/2"),
+            rx("sunitinib", 50, "2010-10-20", *(sunitinib_end or ()), schedule="4/2"),
         ],
         imaging=[
             ct("2010-01-05", lesion("L1", 60), lesion("L2", 40)),
@@ -79,6 +79,7 @@ def test_os_censored_at_last_contact() -> None:
 
 def test_death_is_an_event_for_os_ttf_and_pfs_of_the_current_line() -> None:
     case = _course(
+        ("2011-05-20", "death"),
         follow_up={
             "last_contact": "2011-05-20",
             "vital_status": "dead",
@@ -93,6 +94,7 @@ def test_death_is_an_event_for_os_ttf_and_pfs_of_the_current_line() -> None:
 
 def test_death_after_as_of_is_not_seen() -> None:
     case = _course(
+        ("2011-05-20", "death"),
         as_of="2011-05-01",
         follow_up={
             "last_contact": "2011-05-20",

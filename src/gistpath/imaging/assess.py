@@ -16,7 +16,7 @@ from typing import Any, Literal
 from gistpath.case.model import Case, Imaging
 from gistpath.case.timeline import Line, baseline_scan, scans, treatment_lines
 from gistpath.imaging.best_response import best_overall_response
-from gistpath.imaging.choi import ChoiTimepoint, assess_choi
+from gistpath.imaging.choi import ChoiTimepoint, choi_timepoints
 from gistpath.imaging.criteria import (
     best_response_rules,
     choi_rules,
@@ -25,8 +25,9 @@ from gistpath.imaging.criteria import (
     recist_rules,
     with_overrides,
 )
-from gistpath.imaging.pattern import PatternTimepoint, assess_pattern
-from gistpath.imaging.recist import RecistTimepoint, assess_recist, check_target_selection
+from gistpath.imaging.lesions import read_scans
+from gistpath.imaging.pattern import PatternTimepoint, pattern_timepoints
+from gistpath.imaging.recist import RecistTimepoint, check_target_selection, recist_timepoints
 
 Criteria = Literal["recist1.1", "recist1.0", "choi", "all"]
 
@@ -205,19 +206,20 @@ def _assess_line(
     if not followups:
         return [], []
     findings: list[str] = []
+    disease, views = read_scans(baseline, followups)
     r11 = r10 = None
     if _wants(opts, "recist1.1"):
         rules = recist_rules("1.1")
-        r11 = assess_recist(baseline, followups, rules)
+        r11 = recist_timepoints(disease, views, rules)
         findings.extend(check_target_selection(baseline, rules))
     if _wants(opts, "recist1.0"):
         rules10 = recist_rules("1.0")
-        r10 = assess_recist(baseline, followups, rules10)
+        r10 = recist_timepoints(disease, views, rules10)
         if r11 is None:
             findings.extend(check_target_selection(baseline, rules10))
-    choi = assess_choi(baseline, followups, choi_rules()) if _wants(opts, "choi") else None
+    choi = choi_timepoints(disease, views, choi_rules()) if _wants(opts, "choi") else None
     prules = with_overrides(pattern_rules(), focal_max_lesions=opts.focal_max_lesions)
-    patterns: list[PatternTimepoint] = assess_pattern(baseline, followups, prules)
+    patterns: list[PatternTimepoint] = pattern_timepoints(baseline, disease, views, prules)
     main, extra = (r11, r10) if r11 is not None else (r10, None)
     points = [
         Timepoint(

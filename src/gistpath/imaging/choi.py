@@ -19,19 +19,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gistpath.case.model import Imaging, Lesion
+from gistpath.case.model import Imaging
 from gistpath.imaging.criteria import ChoiRules
 from gistpath.imaging.lesions import (
     BaselineDisease,
+    ScanView,
     at_or_above,
     at_or_below,
-    by_id,
-    new_lesions,
     pct_change,
-    target_diameters,
+    read_scans,
 )
-
-_NODULE_PD = ("new", "enlarging")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,39 +60,43 @@ def assess_choi(
     baseline: Imaging, followups: Sequence[Imaging], rules: ChoiRules
 ) -> list[ChoiTimepoint]:
     """Choi responses for ``followups`` (oldest first) against ``baseline``."""
-    disease = BaselineDisease.from_scan(baseline)
-    return [_timepoint(scan, disease, rules) for scan in followups]
+    disease, views = read_scans(baseline, followups)
+    return choi_timepoints(disease, views, rules)
 
 
-def _timepoint(scan: Imaging, disease: BaselineDisease, rules: ChoiRules) -> ChoiTimepoint:
-    lesions = by_id(scan)
+def choi_timepoints(
+    disease: BaselineDisease, views: Sequence[ScanView], rules: ChoiRules
+) -> list[ChoiTimepoint]:
+    """As :func:`assess_choi`, from scans already read against the baseline."""
+    return [_timepoint(view, disease, rules) for view in views]
+
+
+def _timepoint(view: ScanView, disease: BaselineDisease, rules: ChoiRules) -> ChoiTimepoint:
     notes: list[str] = []
-    measured, missing = target_diameters(lesions, disease)
-    size_now = sum(size for _, size in measured)
-    size_change = pct_change(size_now, disease.target_sum_mm) if disease.targets else None
-    means, paired = _paired_density(measured, lesions)
+    has_targets = bool(disease.targets)
+    size_change = pct_change(view.total_mm, disease.target_sum_mm) if has_targets else None
+    means, paired = _paired_density(view)
     density_change = None if means is None else pct_change(means[1], means[0])
-    if disease.targets and paired == 0:
+    if has_targets and paired == 0:
         notes.append("no target has a density on both scans: assessed on size alone")
     elif paired < len(disease.targets):
         notes.append(f"density from {paired} of {len(disease.targets)} targets")
-    events = _progression_events(scan, lesions, disease)
+    events = _progression_events(view)
     notes.extend(events)
-
     overall = _classify(
         events=bool(events),
-        missing=missing,
-        all_gone=_all_gone(measured, lesions, disease),
-        size=(disease.target_sum_mm, size_now) if disease.targets else None,
+        missing=bool(view.missing),
+        all_gone=_all_gone(view),
+        size=(disease.target_sum_mm, view.total_mm) if has_targets else None,
         density=means,
         rules=rules,
     )
-    if missing:
-        notes.append(f"target(s) not measured: {', '.join(missing)}")
-    if not disease.targets:
+    if view.missing:
+        notes.append(f"target(s) not measured: {', '.join(view.missing)}")
+    if not has_targets:
         notes.append("no target lesions at baseline: Choi needs measurable disease")
     return ChoiTimepoint(
-        date=scan.date,
+        date=view.scan.date,
         size_change_pct=size_change,
         density_change_pct=density_change,
         density_lesions=paired,
@@ -108,7 +109,7 @@ def _timepoint(scan: Imaging, disease: BaselineDisease, rules: ChoiRules) -> Cho
 def _classify(
     *,
     events: bool,
-    missing: list[str],
+    missing: bool,
     all_gone: bool,
     size: tuple[float, float] | None,
     density: tuple[float, float] | None,
@@ -131,47 +132,33 @@ def _classify(
     return "SD"
 
 
-def _paired_density(
-    measured: list[tuple[Lesion, float]], lesions: dict[str, Lesion]
-) -> tuple[tuple[float, float] | None, int]:
+def _paired_density(view: ScanView) -> tuple[tuple[float, float] | None, int]:
     """(mean HU at baseline, mean HU now) over targets with a density on both, and their count."""
-    before: list[float] = []
-    after: list[float] = []
-    for target, size in measured:
-        now = lesions[target.id]
-        if target.density_hu is None or now.density_hu is None or size == 0:
+    before = 0.0
+    after = 0.0
+    count = 0
+    for target, size in view.measured:
+        now = view.lesions[target.id].density_hu
+        if target.density_hu is None or now is None or size == 0:
             continue
-        before.append(target.density_hu)
-        after.append(now.density_hu)
-    if not before:
+        before += target.density_hu
+        after += now
+        count += 1
+    if count == 0 or before <= 0:  # a percent change of a non-positive attenuation is meaningless
         return None, 0
-    mean_before = sum(before) / len(before)
-    if mean_before <= 0:  # a percent change of a non-positive attenuation is meaningless
-        return None, 0
-    return (mean_before, sum(after) / len(after)), len(before)
+    return (before / count, after / count), count
 
 
-def _progression_events(
-    scan: Imaging, lesions: dict[str, Lesion], disease: BaselineDisease
-) -> list[str]:
-    events = [f"new lesion {lesion.id}" for lesion in new_lesions(scan, disease)]
-    for lesion in scan.lesions:
-        if lesion.intratumoral_nodule in _NODULE_PD:
-            events.append(f"{lesion.intratumoral_nodule} intratumoral nodule in {lesion.id}")
-    for lesion_id in disease.non_target_ids:
-        now = lesions.get(lesion_id)
-        if now is not None and now.status == "unequivocal_progression":
-            events.append(f"unequivocal progression of non-target {lesion_id}")
+def _progression_events(view: ScanView) -> list[str]:
+    events = [f"new lesion {lesion.id}" for lesion in view.new]
+    events.extend(
+        f"{les.intratumoral_nodule} intratumoral nodule in {les.id}" for les in view.nodules
+    )
+    events.extend(f"unequivocal progression of non-target {i}" for i in view.non_target_progressing)
     return events
 
 
-def _all_gone(
-    measured: list[tuple[Lesion, float]], lesions: dict[str, Lesion], disease: BaselineDisease
-) -> bool:
-    if any(size > 0 for _, size in measured):
+def _all_gone(view: ScanView) -> bool:
+    if view.non_target_persisting or view.non_target_unseen or view.non_target_progressing:
         return False
-    for lesion_id in disease.non_target_ids:
-        now = lesions.get(lesion_id)
-        if now is None or now.status != "absent":
-            return False
-    return True
+    return all(size == 0 for _, size in view.measured)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gistpath.case.model import Imaging, Lesion
@@ -12,10 +13,6 @@ _EPS = 1e-9
 
 def is_node(lesion: Lesion) -> bool:
     return lesion.organ == NODE
-
-
-def by_id(scan: Imaging) -> dict[str, Lesion]:
-    return {lesion.id: lesion for lesion in scan.lesions}
 
 
 def pct_change(value: float, reference: float) -> float | None:
@@ -62,25 +59,71 @@ class BaselineDisease:
         )
 
 
-def new_lesions(scan: Imaging, baseline: BaselineDisease) -> list[Lesion]:
-    """Lesions on ``scan`` that were not on the baseline scan and are present."""
-    return [
-        les
-        for les in scan.lesions
-        if les.id not in baseline.all_ids and les.status != "absent" and les.diameter_mm != 0
-    ]
+@dataclass(frozen=True, slots=True)
+class ScanView:
+    """One follow-up scan read against a line's baseline, shared by every criterion."""
+
+    scan: Imaging
+    lesions: dict[str, Lesion]
+    measured: tuple[tuple[Lesion, float], ...]  # (baseline target, current diameter)
+    missing: tuple[str, ...]  # baseline targets not measured
+    total_mm: float  # sum of the measured targets
+    new: tuple[Lesion, ...]  # present lesions absent from the baseline scan
+    non_target_unseen: tuple[str, ...]
+    non_target_progressing: tuple[str, ...]
+    non_target_persisting: bool
+    nodules: tuple[Lesion, ...]  # lesions with a new or enlarging intratumoral nodule
 
 
-def target_diameters(
-    scan_lesions: dict[str, Lesion], baseline: BaselineDisease
-) -> tuple[list[tuple[Lesion, float]], list[str]]:
-    """(baseline target, current diameter) pairs and the ids of targets not measured."""
+_NODULE_PD = ("new", "enlarging")
+
+
+def read_scan(scan: Imaging, baseline: BaselineDisease) -> ScanView:
+    """Everything the criteria need from ``scan``, computed once."""
+    lesions = {les.id: les for les in scan.lesions}
     measured: list[tuple[Lesion, float]] = []
     missing: list[str] = []
+    total = 0.0
     for target in baseline.targets:
-        now = scan_lesions.get(target.id)
+        now = lesions.get(target.id)
         if now is None or now.diameter_mm is None:
             missing.append(target.id)
         else:
             measured.append((target, now.diameter_mm))
-    return measured, missing
+            total += now.diameter_mm
+    unseen: list[str] = []
+    progressing: list[str] = []
+    persisting = False
+    for lesion_id in baseline.non_target_ids:
+        now = lesions.get(lesion_id)
+        if now is None:
+            unseen.append(lesion_id)
+        elif now.status == "unequivocal_progression":
+            progressing.append(lesion_id)
+        elif now.status != "absent" and now.diameter_mm != 0:
+            persisting = True
+    new = tuple(
+        les
+        for les in scan.lesions
+        if les.id not in baseline.all_ids and les.status != "absent" and les.diameter_mm != 0
+    )
+    nodules = tuple(les for les in scan.lesions if les.intratumoral_nodule in _NODULE_PD)
+    return ScanView(
+        scan=scan,
+        lesions=lesions,
+        measured=tuple(measured),
+        missing=tuple(missing),
+        total_mm=total,
+        new=new,
+        non_target_unseen=tuple(unseen),
+        non_target_progressing=tuple(progressing),
+        non_target_persisting=persisting,
+        nodules=nodules,
+    )
+
+
+def read_scans(
+    baseline: Imaging, followups: Sequence[Imaging]
+) -> tuple[BaselineDisease, list[ScanView]]:
+    disease = BaselineDisease.from_scan(baseline)
+    return disease, [read_scan(scan, disease) for scan in followups]

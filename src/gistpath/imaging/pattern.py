@@ -16,7 +16,7 @@ from datetime import date
 
 from gistpath.case.model import Imaging, Lesion
 from gistpath.imaging.criteria import PatternRules
-from gistpath.imaging.lesions import BaselineDisease, at_or_above, by_id
+from gistpath.imaging.lesions import BaselineDisease, ScanView, at_or_above, read_scans
 
 _NODULE_PD = ("new", "enlarging")
 
@@ -33,36 +33,40 @@ def assess_pattern(
     baseline: Imaging, followups: Sequence[Imaging], rules: PatternRules
 ) -> list[PatternTimepoint]:
     """Progressing lesions and the pattern at each follow-up scan (oldest first)."""
-    disease = BaselineDisease.from_scan(baseline)
+    disease, views = read_scans(baseline, followups)
+    return pattern_timepoints(baseline, disease, views, rules)
+
+
+def pattern_timepoints(
+    baseline: Imaging,
+    disease: BaselineDisease,
+    views: Sequence[ScanView],
+    rules: PatternRules,
+) -> list[PatternTimepoint]:
+    """As :func:`assess_pattern`, from scans already read against the baseline."""
     nadir: dict[str, float] = {
         les.id: les.diameter_mm for les in baseline.lesions if les.diameter_mm is not None
     }
-    tracked = [
-        les.id
-        for les in baseline.lesions
-        if les.id in disease.non_target_ids or les.role == "target"
-    ]
+    tracked = [les.id for les in disease.targets] + list(disease.non_target_ids)
     out: list[PatternTimepoint] = []
-    for scan in followups:
-        lesions = by_id(scan)
-        progressing: list[str] = []
-        for lesion in scan.lesions:
-            if _progresses(lesion, disease, nadir, rules):
-                progressing.append(lesion.id)
-        unevaluated = tuple(i for i in tracked if i not in lesions)
+    for view in views:
+        lesions = view.scan.lesions
+        progressing = tuple(les.id for les in lesions if _progresses(les, disease, nadir, rules))
+        unevaluated = tuple(i for i in tracked if i not in view.lesions)
         out.append(
             PatternTimepoint(
-                date=scan.date,
-                progressing_lesions=tuple(progressing),
+                date=view.scan.date,
+                progressing_lesions=progressing,
                 unevaluated_lesions=unevaluated,
                 pattern=_pattern(len(progressing), bool(unevaluated), rules),
             )
         )
-        for lesion in scan.lesions:
-            if lesion.diameter_mm is not None:
+        for lesion in lesions:
+            size = lesion.diameter_mm
+            if size is not None:
                 previous = nadir.get(lesion.id)
-                if previous is None or lesion.diameter_mm < previous:
-                    nadir[lesion.id] = lesion.diameter_mm
+                if previous is None or size < previous:
+                    nadir[lesion.id] = size
     return out
 
 

@@ -16,13 +16,12 @@ from gistpath.case.model import Imaging, Lesion
 from gistpath.imaging.criteria import RecistRules
 from gistpath.imaging.lesions import (
     BaselineDisease,
+    ScanView,
     at_or_above,
     at_or_below,
-    by_id,
     is_node,
-    new_lesions,
     pct_change,
-    target_diameters,
+    read_scans,
 )
 
 
@@ -113,12 +112,19 @@ def assess_recist(
     baseline: Imaging, followups: Sequence[Imaging], rules: RecistRules
 ) -> list[RecistTimepoint]:
     """Time-point responses for ``followups`` (oldest first) against ``baseline``."""
-    disease = BaselineDisease.from_scan(baseline)
+    disease, views = read_scans(baseline, followups)
+    return recist_timepoints(disease, views, rules)
+
+
+def recist_timepoints(
+    disease: BaselineDisease, views: Sequence[ScanView], rules: RecistRules
+) -> list[RecistTimepoint]:
+    """As :func:`assess_recist`, from scans already read against the baseline."""
     nadir = disease.target_sum_mm
     after_cr = False
     out: list[RecistTimepoint] = []
-    for scan in followups:
-        point, complete_sum = _timepoint(scan, disease, nadir, rules)
+    for view in views:
+        point, complete = _timepoint(view, disease, nadir, rules)
         if after_cr and point.overall in ("PR", "SD", "NON_CR_NON_PD"):
             # RECIST 1.1 Table 3 footnote: after a true CR, any disease seen again is PD.
             point = replace(
@@ -128,66 +134,63 @@ def assess_recist(
             )
         out.append(point)
         after_cr = after_cr or point.overall == "CR"
-        if complete_sum is not None:
-            nadir = min(nadir, complete_sum)
+        if complete:
+            nadir = min(nadir, view.total_mm)
     return out
 
 
 def _timepoint(
-    scan: Imaging, disease: BaselineDisease, nadir: float, rules: RecistRules
-) -> tuple[RecistTimepoint, float | None]:
-    lesions = by_id(scan)
-    notes: list[str] = []
-    new = new_lesions(scan, disease)
-    for lesion in new:
-        if lesion.role != "new":
-            notes.append(f"{lesion.id} was not on the baseline scan; counted as a new lesion")
-
-    target, total, complete = _target_response(lesions, disease, nadir, rules, notes)
-    non_target = _non_target_response(lesions, disease, notes)
-    overall = _overall(target, non_target, bool(new))
-    if not disease.targets and not disease.non_target_ids:
+    view: ScanView, disease: BaselineDisease, nadir: float, rules: RecistRules
+) -> tuple[RecistTimepoint, bool]:
+    notes: list[str] = [
+        f"{lesion.id} was not on the baseline scan; counted as a new lesion"
+        for lesion in view.new
+        if lesion.role != "new"
+    ]
+    target = _target_response(view, disease, nadir, rules, notes)
+    non_target = _non_target_response(view, disease, notes)
+    overall = _overall(target, non_target, bool(view.new))
+    has_targets = bool(disease.targets)
+    if not has_targets and not disease.non_target_ids:
         notes.append("no target or non-target disease on the baseline scan")
-    base = disease.target_sum_mm
+    total = view.total_mm
     point = RecistTimepoint(
-        date=scan.date,
+        date=view.scan.date,
         version=rules.version,
-        target_sum_mm=total if disease.targets else None,
-        nadir_mm=nadir if disease.targets else None,
-        change_from_baseline_pct=pct_change(total, base) if disease.targets else None,
-        change_from_nadir_pct=pct_change(total, nadir) if disease.targets else None,
+        target_sum_mm=total if has_targets else None,
+        nadir_mm=nadir if has_targets else None,
+        change_from_baseline_pct=pct_change(total, disease.target_sum_mm) if has_targets else None,
+        change_from_nadir_pct=pct_change(total, nadir) if has_targets else None,
         target=target,
         non_target=non_target,
-        new_lesions=bool(new),
+        new_lesions=bool(view.new),
         overall=overall,
         notes=tuple(notes),
     )
-    return point, (total if complete else None)
+    return point, not view.missing
 
 
 def _target_response(
-    lesions: dict[str, Lesion],
+    view: ScanView,
     disease: BaselineDisease,
     nadir: float,
     rules: RecistRules,
     notes: list[str],
-) -> tuple[str | None, float, bool]:
-    """(target response, sum of measured targets, all targets measured)."""
+) -> str | None:
     if not disease.targets:
-        return None, 0.0, True
-    measured, missing = target_diameters(lesions, disease)
-    total = sum(size for _, size in measured)
+        return None
+    total = view.total_mm
     progressed = _sum_progressed(total, nadir, rules)
-    if missing:
-        notes.append(f"target(s) not measured: {', '.join(missing)}")
-        return ("PD" if progressed else "NE"), total, False
-    if all(_gone(target, size, rules) for target, size in measured):
-        return "CR", total, True
+    if view.missing:
+        notes.append(f"target(s) not measured: {', '.join(view.missing)}")
+        return "PD" if progressed else "NE"
+    if all(_gone(target, size, rules) for target, size in view.measured):
+        return "CR"
     if progressed:
-        return "PD", total, True
+        return "PD"
     if at_or_below(total, disease.target_sum_mm, rules.pr_change_pct):
-        return "PR", total, True
-    return "SD", total, True
+        return "PR"
+    return "SD"
 
 
 def _sum_progressed(total: float, nadir: float, rules: RecistRules) -> bool:
@@ -201,25 +204,15 @@ def _gone(target: Lesion, size: float, rules: RecistRules) -> bool:
     return size == 0
 
 
-def _non_target_response(
-    lesions: dict[str, Lesion], disease: BaselineDisease, notes: list[str]
-) -> str | None:
+def _non_target_response(view: ScanView, disease: BaselineDisease, notes: list[str]) -> str | None:
     if not disease.non_target_ids:
         return None
-    unseen: list[str] = []
-    persisting = False
-    for lesion_id in disease.non_target_ids:
-        now = lesions.get(lesion_id)
-        if now is None:
-            unseen.append(lesion_id)
-        elif now.status == "unequivocal_progression":
-            return "PD"
-        elif now.status != "absent" and now.diameter_mm != 0:
-            persisting = True
-    if unseen:
-        notes.append(f"non-target(s) not evaluated: {', '.join(unseen)}")
+    if view.non_target_progressing:
+        return "PD"
+    if view.non_target_unseen:
+        notes.append(f"non-target(s) not evaluated: {', '.join(view.non_target_unseen)}")
         return "NE"
-    return "NON_CR_NON_PD" if persisting else "CR"
+    return "NON_CR_NON_PD" if view.non_target_persisting else "CR"
 
 
 def _overall(target: str | None, non_target: str | None, new: bool) -> str:
