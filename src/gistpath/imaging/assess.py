@@ -249,26 +249,24 @@ def _line_response(
         confirm_min_days=opts.confirm_min_days,
     )
 
-    def series(criterion: str) -> list[tuple[date, str]]:
-        return [(p.date, r) for p in points if (r := p.response(criterion)) is not None]
-
+    main = [(p.date, p.recist.overall) for p in points if p.recist is not None]
+    extra = [(p.date, p.recist_1_0.overall) for p in points if p.recist_1_0 is not None]
+    choi = [(p.date, p.choi.overall) for p in points if p.choi is not None]
     recist_key = "recist1.0" if opts.criteria == "recist1.0" else "recist1.1"
-    recist = series(recist_key)
-    progression = next((day for day, r in series(opts.primary) if r == "PD"), None)
+    series = {recist_key: main, "choi": choi}
+    if extra:
+        series["recist1.0"] = extra
+    progression = next((day for day, r in series.get(opts.primary, ()) if r == "PD"), None)
     return LineResponse(
         line=line.number,
         drug=line.drug,
         start=line.start,
         end=line.end,
         baseline_date=None if baseline is None else baseline.date,
-        best_recist=best_overall_response(recist, line.start, rules),
-        best_recist_confirmed=best_overall_response(recist, line.start, rules, confirm=True),
-        best_recist_1_0=(
-            best_overall_response(series("recist1.0"), line.start, rules)
-            if recist_key != "recist1.0"
-            else None
-        ),
-        best_choi=best_overall_response(series("choi"), line.start, rules),
+        best_recist=best_overall_response(main, line.start, rules),
+        best_recist_confirmed=best_overall_response(main, line.start, rules, confirm=True),
+        best_recist_1_0=best_overall_response(extra, line.start, rules),
+        best_choi=best_overall_response(choi, line.start, rules),
         first_progression=progression,
         baseline_target_sum_mm=(
             None
