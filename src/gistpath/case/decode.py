@@ -71,10 +71,10 @@ def _json_problem(exc: json.JSONDecodeError) -> str:
         line = text.count("\n", 0, comma) + 1
         column = comma - text.rfind("\n", 0, comma)
         return (
-            f"not valid JSON: trailing comma at line {line} column {column} "
-            f"(remove the comma before {text[pos]!r})"
+            f"not valid JSON: trailing comma (line {line}, column {column}); "
+            f"remove the comma before {text[pos]!r}"
         )
-    return f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    return f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
 
 
 def _first_duplicate(node: Any, duplicates: dict[int, list[str]], path: str) -> str | None:

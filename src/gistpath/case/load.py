@@ -149,7 +149,8 @@ def _skip(text: str, position: int, separators: str) -> int:
 
 def _case_error(exc: ValidationError, decoded: dict[str, Any], source: str | None) -> CaseError:
     errors = exc.errors(include_url=False)
-    first = errors[0]
+    # A misspelt field also makes the real one "missing"; the misspelling is the clearer report.
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     return CaseError(
         _case_id(decoded),
         field_path(tuple(first["loc"])),

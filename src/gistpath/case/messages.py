@@ -57,8 +57,8 @@ def message(error: Any) -> str:
         return _choice_message(choices, given)
     if kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float"):
         want = "a whole number" if kind.startswith("int") else "a number"
-        quoted = " (numbers are written without quotes)" if isinstance(given, str) else ""
-        return f"must be {want}{quoted} (got {_show(given)})"
+        how = ", written without quotes or units" if isinstance(given, str) else ""
+        return f"must be {want}{how} (got {_show(given)})"
     if kind in _SIGN:
         limit = next(iter(ctx.values()), "")
         shown = f"{limit:g}" if isinstance(limit, float) else str(limit)
@@ -96,6 +96,10 @@ def _closest(choices: list[str], given: Any) -> str | None:
     starts = [c for c in choices if c.lower().startswith(lowered)]
     if len(starts) == 1:
         return starts[0]
+    # "CT scan" -> "CT": the value begins with a choice followed by other words.
+    heads = [c for c in choices if re.match(re.escape(c.lower()) + r"\b", lowered)]
+    if heads:
+        return max(heads, key=len)
     by_lower = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(lowered, list(by_lower), n=1, cutoff=0.75)
     return by_lower[close[0]] if close else None
