@@ -75,9 +75,9 @@ def _cases(conn: Connection, last: dict[tuple[str, str], Any], report: Integrity
 def _users(conn: Connection, last: dict[tuple[str, str], Any], report: IntegrityReport) -> None:
     found = conn.execute(select(users.c.name, users.c.role)).all()
     report.counts["users"] = len(found)
-    for name, role in found:
-        if last.get(("user", name)) != {"name": name, "role": role}:
-            report.problems.append(f"user {name!r}: no matching audit row")
+    for r in found:
+        if last.get(("user", r.name)) != {"name": r.name, "role": r.role}:
+            report.problems.append(f"user {r.name!r}: no matching audit row")
 
 
 def _participants(
@@ -118,12 +118,12 @@ def _allocations(conn: Connection, report: IntegrityReport) -> None:
     for (pid,) in doubled:
         report.problems.append(f"participant {pid}: holds more than one slot")
     taken: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for trial_id, stratum, seq in conn.execute(
+    for r in conn.execute(
         select(allocation_slots.c.trial_id, allocation_slots.c.stratum, allocation_slots.c.seq)
         .where(allocation_slots.c.participant_id.is_not(None))
         .order_by(allocation_slots.c.seq)
     ):
-        taken[(trial_id, stratum)].append(seq)
+        taken[(r.trial_id, r.stratum)].append(r.seq)
     for (trial_id, stratum), seqs in taken.items():
         if seqs != list(range(1, len(seqs) + 1)):
             report.problems.append(f"trial {trial_id} stratum {stratum}: gap in the taken slots")
@@ -150,20 +150,22 @@ def _events(
 ) -> None:
     found_doses = conn.execute(select(doses.c.participant_id, doses.c.first_dose_date)).all()
     report.counts["doses"] = len(found_doses)
-    for pid, day in found_doses:
-        state = last.get(("dose", pid))
-        if state is None or state.get("first_dose_date") != day.isoformat():
-            report.problems.append(f"dose of {pid}: no matching audit row")
+    for r in found_doses:
+        state = last.get(("dose", r.participant_id))
+        if state is None or state.get("first_dose_date") != r.first_dose_date.isoformat():
+            report.problems.append(f"dose of {r.participant_id}: no matching audit row")
     found_cross = conn.execute(select(crossovers.c.participant_id, crossovers.c.start_date)).all()
     report.counts["crossovers"] = len(found_cross)
-    for pid, day in found_cross:
-        state = last.get(("crossover", pid))
-        if state is None or state.get("start_date") != day.isoformat():
-            report.problems.append(f"crossover of {pid}: no matching audit row")
+    for r in found_cross:
+        state = last.get(("crossover", r.participant_id))
+        if state is None or state.get("start_date") != r.start_date.isoformat():
+            report.problems.append(f"crossover of {r.participant_id}: no matching audit row")
     counted = conn.execute(
-        select(unblindings.c.participant_id, func.count()).group_by(unblindings.c.participant_id)
+        select(unblindings.c.participant_id, func.count().label("n")).group_by(
+            unblindings.c.participant_id
+        )
     ).all()
-    report.counts["unblindings"] = sum(n for _, n in counted)
-    for pid, n in counted:
-        if actions[("unblinding", pid)].count("unblind") != n:
-            report.problems.append(f"unblinding of {pid}: {n} rows but a different audit count")
+    report.counts["unblindings"] = sum(int(r.n) for r in counted)
+    for r in counted:
+        if actions[("unblinding", r.participant_id)].count("unblind") != r.n:
+            report.problems.append(f"unblinding of {r.participant_id}: audit count differs")

@@ -488,7 +488,7 @@ class TrialService:
             design = self.design(conn, trial_id)
             self._randomised(conn, trial_id, participant_id)
             slot = self._slot_of(conn, participant_id)
-            arm = conn.execute(
+            arm: str = conn.execute(
                 select(allocation_secrets.c.arm).where(allocation_secrets.c.slot_id == slot.id)
             ).scalar_one()
             previous = conn.execute(
@@ -544,8 +544,8 @@ class TrialService:
             arms: dict[str, int] | None = None
             if not is_blinded(role):
                 arms = {arm.id: 0 for arm in design.arms}
-                for arm, n in conn.execute(
-                    select(allocation_secrets.c.arm, func.count())
+                for found in conn.execute(
+                    select(allocation_secrets.c.arm, func.count().label("n"))
                     .join(allocation_slots, allocation_slots.c.id == allocation_secrets.c.slot_id)
                     .where(
                         allocation_slots.c.trial_id == trial_id,
@@ -553,7 +553,7 @@ class TrialService:
                     )
                     .group_by(allocation_secrets.c.arm)
                 ):
-                    arms[arm] = n
+                    arms[found.arm] = found.n
         document: dict[str, Any] = {
             "trial": trial_id,
             "design": {
