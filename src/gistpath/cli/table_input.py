@@ -74,7 +74,7 @@ def numeric_column(
         row = int(np.argmax(bad))
         raise InputError(
             f"{_source(frame, source)}: column {column!r} must be numeric "
-            f"(row {_row_number(frame, row)} has {frame[column].iloc[row]!r})"
+            f"(row {_row_number(frame, row)} has {_shown(frame[column].iloc[row])})"
         )
     return values
 
@@ -107,7 +107,7 @@ def event_column(
         row = int(np.argmax(bad))
         raise InputError(
             f"{_source(frame, source)}: column {column!r} must be 0 (censored) or 1 (event) "
-            f"(row {_row_number(frame, row)} has {raw.iloc[row]!r})"
+            f"(row {_row_number(frame, row)} has {_shown(raw.iloc[row])})"
         )
     return np.asarray(values == 1, dtype=np.bool_)
 
@@ -131,6 +131,12 @@ def strata_codes(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[NDArray[n
         for key in keys
     ]
     return codes, labels
+
+
+def _shown(value: object) -> str:
+    """A cell value for an error message: text quoted, numbers plain."""
+    plain = value.item() if isinstance(value, np.generic) else value
+    return repr(plain) if isinstance(plain, str) else str(plain)
 
 
 def _row_number(frame: pd.DataFrame, position: int) -> int:
