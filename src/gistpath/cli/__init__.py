@@ -4,6 +4,7 @@ from gistpath.cli import (
     case_commands,  # noqa: F401  (registers commands)
     response_commands,  # noqa: F401
     stats_commands,  # noqa: F401
+    summary_commands,  # noqa: F401
 )
 from gistpath.cli.app import app, main
 

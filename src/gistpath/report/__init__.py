@@ -1,0 +1,1 @@
+"""Human-facing documents: the HTML case summary and its charts (edge: builds strings)."""
