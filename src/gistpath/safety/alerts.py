@@ -46,9 +46,10 @@ class Alert:
 def make_alert(
     code: str, severity: str, message: str, evidence: Iterable[str], *, verified: bool = True
 ) -> Alert:
-    """An alert whose ``verified`` flag is also false if any cited source is unverified."""
+    """An alert; ``verified`` is false when the rule says so or when every cited source is
+    unverified (one verified source is enough to carry it; the unverified ones stay listed)."""
     ids = tuple(dict.fromkeys(evidence))
-    ok = verified and all(is_verified(sid) for sid in ids)
+    ok = verified and (not ids or any(is_verified(sid) for sid in ids))
     text = message if ok else f"{message} [includes unverified knowledge]"
     return Alert(code, severity, text, ids, ok)
 
@@ -61,12 +62,13 @@ def sort_alerts(alerts: Iterable[Alert]) -> tuple[Alert, ...]:
 # ------------------------------------------------------------------------------ labs
 
 
-def lab_alerts(grades: Iterable[LabGrade]) -> list[Alert]:
+def lab_alerts(grades: Iterable[LabGrade], as_of: date) -> list[Alert]:
+    """One ``lab-toxicity`` alert per graded value at or above grade 2 that is recent enough."""
     kb = safety_knowledge()
     out: list[Alert] = []
     for g in grades:
         severity = kb.lab_alert_severity.get(g.grade)
-        if severity is None:
+        if severity is None or (as_of - g.date).days > kb.lab_alert_max_age_days:
             continue
         limit = ""
         if g.basis == "baseline" and g.baseline_value is not None:

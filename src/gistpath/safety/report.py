@@ -70,12 +70,14 @@ def assess_safety(
     planned: Sequence[str] = (),
     progressed: bool | None = None,
     jurisdiction: str = "EU",
+    dose_actions: Sequence[DoseAction] | None = None,
 ) -> SafetyReport:
     """Lab grades, interactions, label dose actions and alerts for ``case`` at ``as_of``.
 
     ``planned``: drugs the advice proposes to start (interactions and haemorrhage monitoring
     are checked for them too). ``progressed``: whether progression was found after the last
-    line stopped (suppresses the interruption alert); None when unknown.
+    line stopped (suppresses the interruption alert); None when unknown. ``dose_actions``: the
+    label actions already evaluated for the current line (the advisor passes them).
     """
     if jurisdiction not in JURISDICTIONS:
         raise InputError(f"jurisdiction must be one of {', '.join(JURISDICTIONS)}")
@@ -87,7 +89,11 @@ def assess_safety(
     new_drugs = [d for d in dict.fromkeys(planned) if d not in now_drugs]
     current_ix = tuple(i for d in now_drugs for i in interactions_for(d, meds)) if meds else ()
     planned_ix = tuple(i for d in new_drugs for i in interactions_for(d, meds)) if meds else ()
-    actions = evaluate_dose_rules(case, current, jurisdiction=jurisdiction)
+    actions = (
+        tuple(dose_actions)
+        if dose_actions is not None
+        else evaluate_dose_rules(case, current, jurisdiction=jurisdiction)
+    )
     alerts: list[Alert] = []
     alerts.extend(dose_alerts(actions))
     alerts.extend(interaction_alerts(current_ix))
@@ -98,7 +104,7 @@ def assess_safety(
     pause = interruption_alert(all_lines, progressed=progressed)
     if pause is not None:
         alerts.append(pause)
-    alerts.extend(lab_alerts(grades))
+    alerts.extend(lab_alerts(grades, case.as_of))
     return SafetyReport(
         case_id=case.id,
         as_of=case.as_of.isoformat(),

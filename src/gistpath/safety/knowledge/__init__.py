@@ -171,6 +171,7 @@ class SafetyKnowledge:
     reference_limits: Mapping[str, ReferenceLimit]  # by lab test
     reference_source: tuple[str, ...]
     lab_alert_severity: Mapping[int, str]
+    lab_alert_max_age_days: int
     lab_alert_source: tuple[str, ...]
     agents: Mapping[str, Agent]
     aliases: Mapping[str, str]
@@ -226,6 +227,7 @@ def compile_knowledge(raw: Mapping[str, Any]) -> SafetyKnowledge:
         reference_limits=limits,
         reference_source=ref_source,
         lab_alert_severity={int(g): _severity(s, "ctcae") for g, s in lab_sev["by_grade"].items()},
+        lab_alert_max_age_days=int(lab_sev["max_age_days"]),
         lab_alert_source=source_ids(lab_sev["source"]),
         agents=agents,
         aliases=aliases,
