@@ -2,6 +2,7 @@
 
 from gistpath.cli import (
     case_commands,  # noqa: F401  (registers commands)
+    model_commands,  # noqa: F401
     response_commands,  # noqa: F401
     stats_commands,  # noqa: F401
     summary_commands,  # noqa: F401
