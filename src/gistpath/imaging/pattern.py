@@ -21,7 +21,7 @@ from gistpath.imaging.lesions import BaselineDisease, ScanView, at_or_above, rea
 _NODULE_PD = ("new", "enlarging")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # internal working type (see imaging/lesions.py)
 class PatternTimepoint:
     date: date
     progressing_lesions: tuple[str, ...]
