@@ -215,9 +215,13 @@ def _naive_two_group(time: np.ndarray, event: np.ndarray, second: np.ndarray) ->
 
 
 @settings(max_examples=300, deadline=None)
-@given(samples)
-def test_two_groups_match_the_textbook_statistic(sample: tuple[list[int], ...]) -> None:
+@given(samples, st.sampled_from([0.0, 0.5]))
+def test_two_groups_match_the_textbook_statistic(
+    sample: tuple[list[int], ...], offset: float
+) -> None:
+    """Offset 0.5 makes the times fractional: the sorting path instead of bincount."""
     time, event, group = (np.array(x) for x in sample[:3])
+    time = time + offset
     group = group % 2
     if len(np.unique(group)) < 2:
         return
@@ -230,9 +234,12 @@ def test_two_groups_match_the_textbook_statistic(sample: tuple[list[int], ...]) 
 
 
 @settings(max_examples=300, deadline=None)
-@given(samples, st.sampled_from([0.0, 0.5, 1.0]))
-def test_structure_of_the_statistic(sample: tuple[list[int], ...], rho: float) -> None:
+@given(samples, st.sampled_from([0.0, 0.5, 1.0]), st.sampled_from([0.0, 0.5]))
+def test_structure_of_the_statistic(
+    sample: tuple[list[int], ...], rho: float, offset: float
+) -> None:
     time, event, group, stratum = (np.array(x) for x in sample)
+    time = time + offset
     if len(np.unique(group)) < 2:
         return
     result = log_rank(time, event, group, strata=stratum, rho=rho)
@@ -277,3 +284,44 @@ def test_bad_input_raises_input_error() -> None:
         log_rank([1, 2, 3], [1, 1, 0], [1, 2])
     with pytest.raises(InputError, match="rho"):
         log_rank([1, 2, 3], [1, 1, 0], [1, 2, 1], rho=float("nan"))
+
+
+# ---- the counting paths agree --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("strata", [False, True])
+def test_whole_number_and_sorting_paths_give_the_same_test(strata: bool) -> None:
+    """Whole-number times are counted with bincount, others by sorting: same counts, same test."""
+    frame = golden_dataset("trial")
+    stratum = frame["stratum"] if strata else None
+    whole = log_rank(frame["time"], frame["status"], frame["arm"], strata=stratum)
+    fractional = log_rank(frame["time"] + 0.25, frame["status"], frame["arm"], strata=stratum)
+    wide = log_rank(frame["time"] * 1e6, frame["status"], frame["arm"], strata=stratum)
+    for other in (fractional, wide):
+        assert (other.chisq, other.p, other.variance) == (whole.chisq, whole.p, whole.variance)
+        assert other.groups == whole.groups
+
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        np.array([3, 3, 9, 9, 9, 3, 9, 3]),  # integer levels with gaps
+        np.array([-2, -2, 5, 5, 5, -2, 5, -2]),  # negative levels
+        np.array([False, False, True, True, True, False, True, False]),
+        np.array([0.5, 0.5, 2.0, 2.0, 2.0, 0.5, 2.0, 0.5]),
+        np.array(["b", "b", "a", "a", "a", "b", "a", "b"]),
+    ],
+)
+def test_group_values_of_any_kind(group: np.ndarray) -> None:
+    time = [1, 2, 3, 4, 5, 6, 7, 8]
+    event = [1, 1, 1, 0, 1, 1, 1, 0]
+    reference = log_rank(time, event, np.array([0, 0, 1, 1, 1, 0, 1, 0]))
+    result = log_rank(time, event, group)
+    labels = sorted(set(group.tolist()))
+    assert [g.group for g in result.groups] == [
+        str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in labels
+    ]
+    if labels[0] == group[0]:
+        assert result.chisq == reference.chisq
+    else:
+        assert result.chisq == pytest.approx(reference.chisq, rel=1e-12)

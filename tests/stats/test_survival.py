@@ -352,11 +352,12 @@ def _naive_product_limit(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarra
 
 
 @settings(max_examples=300, deadline=None)
-@given(samples, st.sampled_from(["log", "log-log", "plain"]))
+@given(samples, st.sampled_from(["log", "log-log", "plain"]), st.sampled_from([0.0, 0.5]))
 def test_curve_matches_the_textbook_definition(
-    sample: tuple[list[int], list[int]], conf_type: str
+    sample: tuple[list[int], list[int]], conf_type: str, offset: float
 ) -> None:
-    time, event = np.array(sample[0], float), np.array(sample[1])
+    """Offset 0.5 makes the times fractional: the sorting path instead of bincount."""
+    time, event = np.array(sample[0], float) + offset, np.array(sample[1])
     curve = kaplan_meier(time, event, conf_type=conf_type)  # type: ignore[arg-type]
     surv, var = _naive_product_limit(time, event)
     np.testing.assert_allclose(curve.surv, surv, rtol=1e-12, atol=1e-15)
@@ -413,3 +414,15 @@ def test_bad_options_raise_input_error() -> None:
         kaplan_meier([1, 2], [1, 0], conf_level=95)
     with pytest.raises(InputError, match="between 0 and 1"):
         kaplan_meier([1, 2], [1, 0]).quantile(1.5)
+
+
+def test_whole_number_and_sorting_paths_give_the_same_curve() -> None:
+    """Whole-number times are counted with bincount, others by sorting: the same curve."""
+    lung = _lung()
+    whole = kaplan_meier(lung["time"], lung["status"])
+    for shifted, offset in ((lung["time"] + 0.5, 0.5), (lung["time"] * 1e9, None)):
+        other = kaplan_meier(shifted, lung["status"])
+        if offset is not None:
+            np.testing.assert_array_equal(other.time, whole.time + offset)
+        for key in ("n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"):
+            np.testing.assert_array_equal(getattr(other, key), getattr(whole, key), key)

@@ -17,11 +17,11 @@ from scipy.special import chdtrc
 
 from gistpath.errors import InputError
 from gistpath.stats._counting import (
-    BoolArray,
     FloatArray,
     IntArray,
+    TimeCounts,
     as_survival_arrays,
-    distinct_counts,
+    counts_at_times,
     group_codes,
 )
 
@@ -140,18 +140,18 @@ def log_rank(
         raise InputError(f"rho must be a finite number (got {rho})")
     k = len(labels)
     stratum_labels: list[str] = []
-    if strata is None:
-        pieces = [(times, events, codes)]
-    else:
+    stratum_codes: IntArray | None = None
+    if strata is not None:
         stratum_codes, stratum_labels = group_codes(strata)
         if stratum_codes.size != times.size:
             raise InputError(f"strata has {stratum_codes.size} values but time has {times.size}")
-        pieces = _split_by(stratum_codes, len(stratum_labels), times, events, codes)
     observed = np.zeros(k)
     expected = np.zeros(k)
     variance = np.zeros((k, k))
-    for piece_time, piece_event, piece_group in pieces:
-        o, e, v = stratum_sums(piece_time, piece_event, piece_group, k, rho)
+    for counts in counts_at_times(
+        times, events, codes, k, stratum=stratum_codes, n_strata=max(len(stratum_labels), 1)
+    ):
+        o, e, v = stratum_sums(counts, k, rho)
         observed += o
         expected += e
         variance += v
@@ -172,37 +172,21 @@ def log_rank(
     )
 
 
-def _split_by(
-    codes: IntArray, n_codes: int, time: FloatArray, event: BoolArray, group: IntArray
-) -> list[tuple[FloatArray, BoolArray, IntArray]]:
-    """Rows of each stratum, by one stable counting sort of the small integer codes."""
-    order = np.argsort(codes, kind="stable")
-    ends = np.cumsum(np.bincount(codes, minlength=n_codes))
-    starts = ends - np.bincount(codes, minlength=n_codes)
-    time, event, group = time[order], event[order], group[order]
-    return [(time[a:b], event[a:b], group[a:b]) for a, b in zip(starts, ends, strict=True) if b > a]
-
-
 def stratum_sums(
-    time: FloatArray, event: BoolArray, group: IntArray, k: int, rho: float
+    counts: TimeCounts, k: int, rho: float
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Observed, expected and covariance of one stratum, summed over its event times in order."""
-    event_times, deaths = distinct_counts(np.sort(time[event]))
-    if event_times.size == 0:
+    sizes = counts.total.sum(axis=0)
+    at_risk_all = sizes - (np.cumsum(counts.total, axis=0) - counts.total)
+    with_deaths = counts.deaths.sum(axis=1) > 0
+    if not with_deaths.any():
         return np.zeros(k), np.zeros(k), np.zeros((k, k))
-    at_risk = np.empty((event_times.size, k))
-    died = np.empty((event_times.size, k))
-    for j in range(k):
-        in_group = group == j
-        group_times = np.sort(time[in_group])
-        group_event_times = np.sort(time[in_group & event])
-        at_risk[:, j] = group_times.size - np.searchsorted(group_times, event_times, "left")
-        died[:, j] = np.searchsorted(group_event_times, event_times, "right") - np.searchsorted(
-            group_event_times, event_times, "left"
-        )
+    at_risk = at_risk_all[with_deaths]
+    died = counts.deaths[with_deaths]
+    deaths = died.sum(axis=1)
     total = at_risk.sum(axis=1)
     if rho == 0:
-        weight = np.ones(event_times.size)
+        weight = np.ones(deaths.size)
     else:  # left-continuous pooled Kaplan-Meier, as survdiff2.c
         km = np.cumprod((total - deaths) / total)
         weight = np.concatenate(([1.0], km[:-1])) ** rho
