@@ -262,14 +262,17 @@ def hemorrhage_alert(case: Case, line: Line | None, *, planned: Sequence[str] = 
             sources.append("CTCAE-5.0")
     if findings:
         severity = hm.severity["fall"]
-        message += " " + "; ".join(findings).capitalize() + ": look for tumour bleeding."
+        text = "; ".join(findings)
+        message += f" {text[0].upper()}{text[1:]}: look for tumour bleeding."
     elif start < as_of:
         last = hbs[-1] if hbs else None
         if last is None or (as_of - last.date).days > hm.hb_interval_days:
             severity = hm.severity["overdue"]
             seen = "no Hb on record" if last is None else f"last Hb on {last.date.isoformat()}"
             message += f" Hb check overdue ({seen})."
-    return make_alert("hemorrhage-monitoring", severity, message, sources)
+    # "bulky" is a gistpath convention: the alert says so (unverified) whatever else it cites
+    convention_ok = all(is_verified(sid) for sid in hm.bulky_source)
+    return make_alert("hemorrhage-monitoring", severity, message, sources, verified=convention_ok)
 
 
 # ------------------------------------------------------------------------------ interruption

@@ -90,7 +90,7 @@ def lower_limit(lab: Lab, sex: str) -> tuple[float, str]:
 def times_uln(lab: Lab, sex: str) -> float:
     """The value as a multiple of its ULN (lab's own ULN, or the default)."""
     uln, _ = upper_limit(lab, sex)
-    return canonical(lab) / uln
+    return round(canonical(lab) / uln, _DECIMALS)  # 3.6 / 1.2 is 3.0, not 3.0000000000000004
 
 
 def grade_lab(lab: Lab, *, sex: str = "unknown", baseline: Lab | None = None) -> LabGrade | None:
@@ -112,7 +112,7 @@ def _highest_below(value: float, cuts: Cuts) -> int:
 
 def _highest_above(value: float, reference: float, cuts: Cuts) -> int:
     for grade, multiple in cuts:  # highest grade (largest multiple) first
-        if value > multiple * reference:
+        if value > round(multiple * reference, _DECIMALS):  # 1.5 x 1.2 is 1.8, not 1.7999...
             return grade
     return 0
 

@@ -233,6 +233,15 @@ def knowledge_version() -> str:
 
 def compile_knowledge(raw: Mapping[str, Any]) -> PathwayKnowledge:
     """Build :class:`PathwayKnowledge` from the parsed files (exposed for tests)."""
+    try:
+        return _compile(raw)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KnowledgeError(
+            f"pathway knowledge: a required field is missing or malformed ({exc!r})"
+        ) from exc
+
+
+def _compile(raw: Mapping[str, Any]) -> PathwayKnowledge:
     for name in FILES:
         if name not in raw or not isinstance(raw[name], dict):
             raise KnowledgeError(f"pathway/knowledge/{name} is missing or not a mapping")

@@ -208,6 +208,15 @@ def safety_version() -> str:
 
 def compile_knowledge(raw: Mapping[str, Any]) -> SafetyKnowledge:
     """Build :class:`SafetyKnowledge` from the four parsed files (exposed for tests)."""
+    try:
+        return _compile(raw)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KnowledgeError(
+            f"safety knowledge: a required field is missing or malformed ({exc!r})"
+        ) from exc
+
+
+def _compile(raw: Mapping[str, Any]) -> SafetyKnowledge:
     for name in FILES:
         if name not in raw or not isinstance(raw[name], dict):
             raise KnowledgeError(f"safety/knowledge/{name} is missing or not a mapping")
