@@ -203,15 +203,19 @@ def _adverse_events(case: Case) -> Iterator[Problem]:
     first_given: dict[str, date] = {}
     for t in sorted(case.treatments, key=lambda t: t.start):
         first_given.setdefault(t.drug, t.start)
+    co_medications = {med.name for med in case.medications} - set(first_given)
     for i, ae in enumerate(case.adverse_events):
         here = f"adverse_events[{i}]"
         if ae.grade == 5 and not dead:
             yield f"{here}.grade", "grade 5 is death but follow_up does not say dead"
-        if ae.drug is None:
+        if ae.drug is None or ae.drug in co_medications:
             continue
         if ae.drug not in first_given:
             given = ", ".join(first_given) or "none"
-            yield f"{here}.drug", f"{ae.drug!r} is not in treatments (given: {given})"
+            yield (
+                f"{here}.drug",
+                f"{ae.drug!r} is not in treatments (given: {given}) nor in medications",
+            )
         elif ae.date < first_given[ae.drug]:
             yield (
                 f"{here}.date",
