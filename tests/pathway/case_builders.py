@@ -220,3 +220,39 @@ def normal_labs(day: str) -> list[dict[str, Any]]:
         lab(day, "bilirubin", 0.7, "mg/dL", uln=1.2),
         lab(day, "creatinine", 0.8, "mg/dL", uln=1.2),
     ]
+
+
+# --- treatment histories -----------------------------------------------------------------------
+
+FIRST_START = "2015-01-05"
+LINE_DAYS = 364
+
+
+def history(*spec: tuple[str, float, str | None]) -> tuple[list[dict[str, Any]], str]:
+    """Consecutive lines from ``(drug, dose, stop_reason)``; stop None = ongoing. Each line lasts
+    52 weeks and the next starts a week after. Returns the rows and the last line's start."""
+    rows: list[dict[str, Any]] = []
+    start = FIRST_START
+    for i, (drug, dose, stop) in enumerate(spec):
+        last = i == len(spec) - 1
+        end = None if stop is None else d(start, LINE_DAYS)
+        rows.append(tx(drug, dose, start, end, stop))
+        if not last:
+            start = d(start, LINE_DAYS + 7)
+    return rows, start
+
+
+def treated(
+    *spec: tuple[str, float, str | None],
+    scans: str | None = None,
+    as_of_days: int | None = None,
+    **kw: Any,
+) -> Case:
+    """A case with the history ``spec``, a scan course (see :func:`course`) for the last line and
+    ``as_of`` ``as_of_days`` after the last line's start: by default 280 days (after its 9-month
+    scan) while it runs, or 3 days after its end when it has stopped."""
+    rows, start = history(*spec)
+    if as_of_days is None:
+        as_of_days = 280 if spec[-1][2] is None else LINE_DAYS + 3
+    imaging = course(start, scans) if scans else []
+    return case(as_of=d(start, as_of_days), treatments=rows, imaging=imaging, **kw)
