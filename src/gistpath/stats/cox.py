@@ -174,9 +174,11 @@ class RiskSets:
         ties: Ties,
     ) -> None:
         n = time.shape[0]
-        order = np.lexsort((~event, -time, stratum))
+        order = _risk_set_order(time, event, stratum)
         self.order = order
-        self.x = np.ascontiguousarray(x[order])
+        # Covariates stored one row per covariate (p x n): row-wise cumulative sums and
+        # products then run over contiguous memory.
+        self.xt = np.ascontiguousarray(x[order].T)
         self.dead = event[order].astype(np.float64)
         self.ties = ties
         t = time[order]
@@ -217,13 +219,13 @@ class RiskSets:
         first = np.repeat(np.cumsum(m_int) - m_int, m_int)
         k = np.arange(self.event_block.shape[0]) - first
         self.efron_c = k / np.repeat(m_int, m_int).astype(np.float64)
-        self.sum_x_dead = self.dead @ self.x
+        self.sum_x_dead = self.xt @ self.dead
 
     def with_columns(self, kept: Sequence[int]) -> RiskSets:
         """The same sorted data restricted to some covariate columns (no new sort)."""
         narrowed = copy.copy(self)
-        narrowed.x = np.ascontiguousarray(self.x[:, list(kept)])
-        narrowed.sum_x_dead = self.dead @ narrowed.x
+        narrowed.xt = np.ascontiguousarray(self.xt[list(kept)])
+        narrowed.sum_x_dead = narrowed.xt @ self.dead
         return narrowed
 
     def _suffix_within_stratum(self, per_dead_block: FloatArray) -> FloatArray:
@@ -234,24 +236,29 @@ class RiskSets:
         return np.asarray(suffix[:-1] - suffix[self.block_next_stratum], dtype=np.float64)
 
     def linear_predictor(self, beta: FloatArray) -> FloatArray:
-        return self.x @ beta
+        return np.asarray(beta @ self.xt, dtype=np.float64)
 
     def evaluate(self, beta: FloatArray) -> _Evaluation:
-        x = self.x
-        eta = x @ beta
+        xt = self.xt
+        n = xt.shape[1]
+        eta = beta @ xt
         top = float(eta.max())
         shift = top if top > 300.0 else 0.0  # guards exp() only; the likelihood is unchanged
         w = np.exp(eta - shift)
-        wx = x * w[:, None]
-        cw = np.concatenate(([0.0], np.cumsum(w)))
-        cwx = np.vstack((np.zeros((1, x.shape[1])), np.cumsum(wx, axis=0)))
+        wx = xt * w
+        cw = np.empty(n + 1)
+        cw[0] = 0.0
+        np.cumsum(w, out=cw[1:])
+        cwx = np.empty((xt.shape[0], n + 1))
+        cwx[:, 0] = 0.0
+        np.cumsum(wx, axis=1, out=cwx[:, 1:])
         s0 = cw[self.db_end] - cw[self.db_stratum_start]
-        s1 = cwx[self.db_end] - cwx[self.db_stratum_start]
+        s1 = (cwx[:, self.db_end] - cwx[:, self.db_stratum_start]).T
         n_db = self.m.shape[0]
 
         if self.ties == "efron":
             d0 = cw[self.db_dead_end] - cw[self.db_start]
-            d1 = cwx[self.db_dead_end] - cwx[self.db_start]
+            d1 = (cwx[:, self.db_dead_end] - cwx[:, self.db_start]).T
             eb = self.event_block
             c = self.efron_c
             denom = s0[eb] - c * d0[eb]
@@ -276,12 +283,28 @@ class RiskSets:
             v = w * (per_subject - self.dead * a1_full[self.block_of])
         else:
             v = w * per_subject
-        score = self.sum_x_dead - v @ x
-        information = (x * v[:, None]).T @ x - (s1 * b0[:, None]).T @ s1
+        score = self.sum_x_dead - xt @ v
+        information = (xt * v) @ xt.T - (s1 * b0[:, None]).T @ s1
         if self.ties == "efron":
             cross = (s1 * b1[:, None]).T @ d1
             information += cross + cross.T - (d1 * b2[:, None]).T @ d1
         return _Evaluation(loglik, score, information)
+
+
+def _risk_set_order(time: FloatArray, event: NDArray[np.bool_], stratum: IntArray) -> IntArray:
+    """Order by stratum, then time descending, then deaths before censorings.
+
+    One argsort of an integer code (time replaced by its dense rank) when it fits in 63 bits,
+    which is much faster than a three-key lexsort at a million rows.
+    """
+    _, time_rank = np.unique(time, return_inverse=True)
+    time_rank = time_rank.reshape(-1).astype(np.int64)
+    n_times = int(time_rank.max()) + 1 if time_rank.size else 1
+    n_strata = int(stratum.max()) + 1 if stratum.size else 1
+    if n_strata * n_times * 2 < 2**62:
+        code = (stratum * n_times + (n_times - 1 - time_rank)) * 2 + (~event).astype(np.int64)
+        return np.asarray(np.argsort(code, kind="stable"), dtype=np.int64)
+    return np.asarray(np.lexsort((~event, -time, stratum)), dtype=np.int64)
 
 
 def _as_strata_codes(strata: ArrayLike | None, n: int) -> IntArray:
@@ -365,7 +388,12 @@ def _finite(evaluation: _Evaluation) -> bool:
 
 
 def newton_raphson(
-    risk_sets: RiskSets, p: int, *, max_iter: int = ITER_MAX, eps: float = EPS
+    risk_sets: RiskSets,
+    p: int,
+    *,
+    max_iter: int = ITER_MAX,
+    eps: float = EPS,
+    start: _Evaluation | None = None,
 ) -> _NewtonOutcome:
     """R's ``coxfit6`` iteration.
 
@@ -375,7 +403,8 @@ def newton_raphson(
     is the last accepted point, as in R.
     """
     beta = np.zeros(p)
-    start = risk_sets.evaluate(beta)
+    if start is None:  # the caller may already hold the evaluation at zero
+        start = risk_sets.evaluate(beta)
     score_test = float(start.score @ _solve(start.information, start.score))
     if max_iter == 0:
         return _NewtonOutcome(beta, start, start.loglik, score_test, 0, True)
@@ -495,7 +524,9 @@ def fit_cox(
         )
     q = len(kept)
     risk_sets = all_columns.with_columns(kept) if aliased_idx else all_columns
-    outcome = newton_raphson(risk_sets, q, max_iter=max_iter, eps=eps)
+    outcome = newton_raphson(
+        risk_sets, q, max_iter=max_iter, eps=eps, start=None if aliased_idx else probe
+    )
     beta = outcome.beta
     covariance = _inverse(outcome.final.information) if q else np.zeros((0, 0))
     se = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
