@@ -333,12 +333,27 @@ FOUR = (
 
 
 def test_rule_beyond_standard_lines() -> None:
-    """RIGHT (PFS 1.8 vs 0.9 months, HR 0.46), S-JP, S-PDQ: trial first, then rechallenge."""
+    """S-PDQ, ESMO-2022, NCCN-GIST: after the approved agents a clinical trial comes first."""
     a = advice(*FOUR)
     assert opts(a)[0] == ("trial", None, None, "standard")
+    assert a.options[0].rule == "beyond-standard-lines"
+
+
+def test_rule_rechallenge_after_approved() -> None:
+    """RIGHT (PFS 1.8 vs 0.9 months, HR 0.46), S-JP: imatinib rechallenge 400 mg + BSC; not
+    offered again when the rechallenge itself has failed."""
+    a = advice(*FOUR)
     (re,) = [o for o in a.options if o.action == "rechallenge"]
-    assert (re.drug, re.dose_mg, re.rule) == ("imatinib", 400, "beyond-standard-lines")
+    assert (re.drug, re.dose_mg, re.rule, opts(a)[1][0]) == (
+        "imatinib",
+        400,
+        "rechallenge-after-approved",
+        "rechallenge",
+    )
     assert re.profile is not None
+    again = advice(*FOUR, ("imatinib", 400, "progression"))
+    assert all(o.action != "rechallenge" for o in again.options)
+    assert opts(again)[0] == ("trial", None, None, "standard")
 
 
 def test_rule_ripretinib_escalation() -> None:

@@ -24,6 +24,8 @@ def matches(when: When, s: Situation) -> bool:
         return False
     if when.drug is not None and s.last_drug not in when.drug:
         return False
+    if s.last_drug in when.drug_not:
+        return False
     dose = _dose(s)
     if when.dose_at_most is not None and (dose is None or dose > when.dose_at_most):
         return False

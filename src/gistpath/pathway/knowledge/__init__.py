@@ -119,6 +119,7 @@ class When:
     genotype: frozenset[str] | None = None
     genotype_not: frozenset[str] = frozenset()
     drug: frozenset[str] | None = None
+    drug_not: frozenset[str] = frozenset()
     dose_at_most: float | None = None
     dose_at_least: float | None = None
     stop_reason: frozenset[str] | None = None
@@ -382,6 +383,7 @@ def _when(
         "genotype": genotypes,
         "genotype_not": genotypes,
         "drug": None,
+        "drug_not": None,
         "stop_reason": set(get_args(StopReason)),
         "next_standard": next_values,
         "exposed": None,
