@@ -37,10 +37,22 @@ DOSES = {
     "avapritinib": [100, 200, 300],
 }
 STOPS = ["progression", "toxicity", "patient_choice", "completed", "other"]
-MEDS = ["rifampicin", "carbamazepine", "ketoconazole", "clarithromycin", "diltiazem",
-        "efavirenz", "fluconazole", "paracetamol"]
-FOLLOW = {"controlled": responding, "stable": stable, "generalized": generalised_pd,
-          "focal": focal_pd}
+MEDS = [
+    "rifampicin",
+    "carbamazepine",
+    "ketoconazole",
+    "clarithromycin",
+    "diltiazem",
+    "efavirenz",
+    "fluconazole",
+    "paracetamol",
+]
+FOLLOW = {
+    "controlled": responding,
+    "stable": stable,
+    "generalized": generalised_pd,
+    "focal": focal_pd,
+}
 
 
 @st.composite
@@ -84,15 +96,29 @@ def cases(draw: st.DrawFn) -> Case:
             lab(day, "neutrophils", draw(st.sampled_from([0.4, 0.9, 1.5, 3.0])), "10^9/L", lln=1.8),
             lab(day, "hemoglobin", draw(st.sampled_from([7.5, 9.5, 12.5])), "g/dL", lln=12.0),
         ]
-    meds = [med(m, d(as_of, -30)) for m in draw(st.lists(st.sampled_from(MEDS), max_size=2, unique=True))]
+    meds = [
+        med(m, d(as_of, -30))
+        for m in draw(st.lists(st.sampled_from(MEDS), max_size=2, unique=True))
+    ]
     aes = []
     if rows and draw(st.booleans()):
-        term = draw(st.sampled_from(["hypertension", "hand-foot skin reaction", "diarrhea",
-                                     "intracranial hemorrhage", "fatigue"]))
+        term = draw(
+            st.sampled_from(
+                [
+                    "hypertension",
+                    "hand-foot skin reaction",
+                    "diarrhea",
+                    "intracranial hemorrhage",
+                    "fatigue",
+                ]
+            )
+        )
         aes = [ae(term, draw(st.integers(1, 4)), d(as_of, -3), rows[-1]["drug"])]
     events = []
     if draw(st.integers(0, 4)) == 0:
-        events = [event(draw(st.sampled_from(["hemorrhage", "perforation", "abscess"])), d(as_of, -1))]
+        events = [
+            event(draw(st.sampled_from(["hemorrhage", "perforation", "abscess"])), d(as_of, -1))
+        ]
     return case(
         as_of=as_of,
         genotype=genotype,
@@ -130,8 +156,11 @@ def test_imatinib_is_never_standard_for_pdgfra_d842v(c: Case) -> None:
 def test_a_drug_not_tolerated_at_a_dose_is_never_proposed_silently(c: Case) -> None:
     """An option at or above a dose the case stopped for toxicity says so and is not standard."""
     a = advise(c)
-    bad = [(r.drug, r.dose_mg) for r in c.treatments
-           if r.stop_reason == "toxicity" and r.end is not None and r.end <= c.as_of]
+    bad = [
+        (r.drug, r.dose_mg)
+        for r in c.treatments
+        if r.stop_reason == "toxicity" and r.end is not None and r.end <= c.as_of
+    ]
     for o in a.options:
         for drug, dose in bad:
             if o.drug == drug and (o.dose_mg is None or o.dose_mg >= dose):

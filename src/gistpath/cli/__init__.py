@@ -1,6 +1,7 @@
 """The ``gistpath`` command line; see :mod:`gistpath.cli.app` and one module per command group."""
 
 from gistpath.cli import (
+    advice_commands,  # noqa: F401
     case_commands,  # noqa: F401  (registers commands)
     model_commands,  # noqa: F401
     response_commands,  # noqa: F401
