@@ -23,7 +23,10 @@ from gistpath.knowledge.evidence import (
 
 SRC = Path(resources.files("gistpath")).resolve()  # type: ignore[arg-type]
 MY_KNOWLEDGE = sorted(
-    [*(SRC / "pathway" / "knowledge").glob("*.yaml"), *(SRC / "safety" / "knowledge").glob("*.yaml")]
+    [
+        *(SRC / "pathway" / "knowledge").glob("*.yaml"),
+        *(SRC / "safety" / "knowledge").glob("*.yaml"),
+    ]
 )
 ALL_YAML = sorted(SRC.rglob("*.yaml"))
 
@@ -109,7 +112,13 @@ def test_unknown_id_is_a_knowledge_error() -> None:
         ({"kind": "trial", "citation": "c", "year": "2020", "verified": True}, "year"),
         ({"kind": "trial", "citation": "c", "year": 2020, "verified": "yes"}, "verified"),
         (
-            {"kind": "trial", "citation": "c", "year": 2020, "verified": True, "results": [{"value": 1}]},
+            {
+                "kind": "trial",
+                "citation": "c",
+                "year": 2020,
+                "verified": True,
+                "results": [{"value": 1}],
+            },
             "endpoint",
         ),
     ],
@@ -183,7 +192,10 @@ def test_every_number_in_my_knowledge_has_a_source(path: Path) -> None:
 
 
 def test_a_number_without_a_source_fails_loudly() -> None:
-    data = {"version": "x", "regimens": {"a": {"dose_mg": 400, "source": "GRID"}, "b": {"dose_mg": 50}}}
+    data = {
+        "version": "x",
+        "regimens": {"a": {"dose_mg": 400, "source": "GRID"}, "b": {"dose_mg": 50}},
+    }
     with pytest.raises(KnowledgeError, match=r"regimens\.b\.dose_mg = 50 has no source"):
         require_sourced_numbers(data, "t.yaml")
 
