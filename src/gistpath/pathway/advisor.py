@@ -29,7 +29,6 @@ from gistpath.knowledge.evidence import is_verified
 from gistpath.pathway.knowledge import (
     AlertTemplate,
     OptionTemplate,
-    PathwayKnowledge,
     knowledge_version,
     pathway_knowledge,
 )
@@ -174,33 +173,33 @@ def advise(
     right = next((e for e in eligibility if e.trial_id == kb.rechallenge.trial), None)
     fields = _fields(situation)
     meds = active_medications(case)
-    options: list[Option] = []
+    drafts: list[dict[str, Any]] = []
     seen: set[tuple[Any, ...]] = set()
     alerts: list[Alert] = []
     notes: list[str] = []
     for rule in rules:
         for template in rule.options:
-            option = _option(template, rule.id, situation, fields, kb)
-            if option is None:
+            draft = _option(template, rule.id, situation, fields)
+            if draft is None:
                 continue
-            key = (option.action, option.drug, option.dose_mg, option.schedule)
+            key = (draft["action"], draft["drug"], draft["dose_mg"], draft["schedule"])
             if key in seen:
                 continue
             seen.add(key)
-            option = _checked(option, situation, meds)
+            _check(draft, situation, meds)
             if template.profile == "rechallenge":
                 profile = rechallenge_profile(case, lines, found, situation, kb.rechallenge, right)
-                option = _graded(option, profile)
-            options.append(option)
+                _grade(draft, profile)
+            drafts.append(draft)
         alerts.extend(_alert(a, fields) for a in rule.alerts)
         notes.extend(n.format_map(fields) for n in rule.notes)
-    if not options and situation.kind != "deceased":
+    if not drafts and situation.kind != "deceased":
         notes.append(
             "No pathway rule covers this situation "
             f"({situation.kind}, {situation.status}, last drug {situation.last_drug}): "
             "review it without the advisor."
         )
-    ranked = tuple(_ranked(o, i) for i, o in enumerate(options, start=1))
+    ranked = tuple(Option(rank=i, **draft) for i, draft in enumerate(drafts, start=1))
     starting = [
         o.drug
         for o in ranked
@@ -258,9 +257,8 @@ def _fields(s: Situation) -> _Fields:
     )
 
 
-def _option(
-    t: OptionTemplate, rule: str, s: Situation, fields: _Fields, kb: PathwayKnowledge
-) -> Option | None:
+def _option(t: OptionTemplate, rule: str, s: Situation, fields: _Fields) -> dict[str, Any] | None:
+    """The fields of one option (all but its rank) from a rule's template and the situation."""
     action = t.action
     if action == "next":
         action = "switch" if s.kind == "on_treatment" else "start"
@@ -270,7 +268,6 @@ def _option(
     administration: str | None = None
     evidence = t.evidence
     verified = t.verified
-    rationale = t.rationale.format_map(fields)
     if t.regimen is not None:
         r = t.regimen
         drug, dose, schedule, administration = r.drug, r.dose_mg, r.schedule, r.administration
@@ -293,75 +290,58 @@ def _option(
         drug = t.drug
     if evidence and not any(is_verified(sid) for sid in evidence):
         verified = False
-    return Option(
-        rank=0,
-        action=action,
-        drug=drug,
-        dose_mg=dose,
-        schedule=schedule,
-        rationale=rationale,
-        evidence=tuple(evidence),
-        strength=t.strength,
-        rule=rule,
-        administration=administration,
-        with_drug=t.with_drug,
-        verified=verified,
-    )
+    return {
+        "action": action,
+        "drug": drug,
+        "dose_mg": dose,
+        "schedule": schedule,
+        "rationale": t.rationale.format_map(fields),
+        "evidence": tuple(evidence),
+        "strength": t.strength,
+        "rule": rule,
+        "administration": administration,
+        "with_drug": t.with_drug,
+        "verified": verified,
+    }
 
 
-def _checked(o: Option, s: Situation, meds: tuple[str, ...]) -> Option:
-    """Flag a drug the case shows as not tolerated at this dose; add CYP3A4 label actions."""
-    if o.drug is None:
-        return o
-    cautions = list(o.cautions)
-    strength = o.strength
+def _check(o: dict[str, Any], s: Situation, meds: tuple[str, ...]) -> None:
+    """Flag a drug the case shows as not tolerated at this dose (never left 'standard'); add
+    the CYP3A4 label actions with the label's adjusted dose."""
+    drug, dose = o["drug"], o["dose_mg"]
+    if drug is None:
+        return
+    cautions: list[str] = []
     for n in s.not_tolerated:
-        if n.drug == o.drug and (o.dose_mg is None or o.dose_mg >= n.dose_mg):
+        if n.drug == drug and (dose is None or dose >= n.dose_mg):
             cautions.append(
                 f"Not tolerated before: {n.drug} {n.dose_mg:g} mg ({n.reason}, "
                 f"{n.date.isoformat()}); weigh a lower dose or another option."
             )
-            strength = _DOWNGRADE[strength]
-    found = interactions_for(o.drug, meds) if meds else ()
-    adjusted = adjusted_schedule = None
+            o["strength"] = _DOWNGRADE[o["strength"]]
+    found = interactions_for(drug, meds) if meds else ()
     for it in found:
         cautions.append(f"CYP3A4: {it.agent} ({it.agent_class.replace('_', ' ')}): {it.message}")
-        if it.dose_mg is not None and (o.dose_mg is None or it.dose_mg != o.dose_mg):
-            adjusted, adjusted_schedule = it.dose_mg, it.schedule or o.schedule
-    if not cautions and not found:
-        return o
-    return _replace(
-        o,
-        cautions=tuple(cautions),
-        strength=strength,
-        interactions=found,
-        adjusted_dose_mg=adjusted,
-        adjusted_schedule=adjusted_schedule,
-    )
+        if it.dose_mg is not None and (dose is None or it.dose_mg != dose):
+            o["adjusted_dose_mg"] = it.dose_mg
+            o["adjusted_schedule"] = it.schedule or o["schedule"]
+    if found:
+        o["interactions"] = found
+    if cautions:
+        o["cautions"] = tuple(cautions)
 
 
-def _graded(o: Option, profile: ProfileResult) -> Option:
-    cautions = list(o.cautions)
-    strength = o.strength
+def _grade(o: dict[str, Any], profile: ProfileResult) -> None:
+    """Grade a rechallenge option against the candidate profile (never hide it)."""
+    cautions = list(o.get("cautions", ()))
     if profile.fits is False:
-        strength = _DOWNGRADE[strength]
+        o["strength"] = _DOWNGRADE[o["strength"]]
         cautions.append("Rechallenge profile not met: " + "; ".join(profile.unmet))
     elif profile.fits is None:
         cautions.append("Rechallenge profile incomplete: " + "; ".join(profile.unknown))
-    evidence = tuple(dict.fromkeys((*o.evidence, *profile.evidence)))
-    return _replace(
-        o, cautions=tuple(cautions), strength=strength, profile=profile, evidence=evidence
-    )
-
-
-def _replace(o: Option, **changes: Any) -> Option:
-    values = {name: getattr(o, name) for name in Option.__dataclass_fields__}
-    values.update(changes)
-    return Option(**values)
-
-
-def _ranked(o: Option, rank: int) -> Option:
-    return _replace(o, rank=rank)
+    o["cautions"] = tuple(cautions)
+    o["profile"] = profile
+    o["evidence"] = tuple(dict.fromkeys((*o["evidence"], *profile.evidence)))
 
 
 def _alert(a: AlertTemplate, fields: _Fields) -> Alert:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from gistpath.pathway.knowledge import PathwayKnowledge, Rule, When
 from gistpath.pathway.situation import Situation
 
@@ -50,10 +52,16 @@ def matches(when: When, s: Situation) -> bool:
     return not (when.tki is not None and s.tki != when.tki)
 
 
+@cache
+def _rules_for_kind(kb: PathwayKnowledge, kind: str) -> tuple[Rule, ...]:
+    """The rules that can apply to a situation of ``kind`` (precomputed once per kind)."""
+    return tuple(r for r in kb.rules if r.when.kind is None or kind in r.when.kind)
+
+
 def matching_rules(s: Situation, kb: PathwayKnowledge) -> tuple[Rule, ...]:
     """The rules that apply, in file order, up to and including the first exclusive one."""
     found: list[Rule] = []
-    for rule in kb.rules:
+    for rule in _rules_for_kind(kb, s.kind):
         if matches(rule.when, s):
             found.append(rule)
             if rule.exclusive:

@@ -188,7 +188,7 @@ class RechallengeProfile:
     inducer_source: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: lookups cache per object
 class PathwayKnowledge:
     version: str
     regimens: Mapping[str, Regimen]
