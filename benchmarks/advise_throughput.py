@@ -8,14 +8,13 @@ co-medications, adverse events and the odd emergency. Cases are generated and va
 chunks outside the timed region; the timed region is ``advise(case)`` alone, which includes
 the response assessment (RECIST 1.1/1.0, Choi, pattern, best response), the safety layer and
 RIGHT trial eligibility. Target (issue 3): >= 2,000 cases/s and p99 < 5 ms per case.
-Writes its section of docs/benchmarks.md between ``<!-- advise:start -->`` and ``<!-- advise:end -->``.
+Writes its section of docs/benchmarks.md (between the ``advise:start`` and ``advise:end`` marks).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from collections import Counter
@@ -26,7 +25,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 from _report import machine, version, write_section
 from gistpath.case.load import parse_case
-from gistpath.case.model import Case
 from gistpath.pathway.advisor import advise
 
 N = 100_000
@@ -279,7 +277,7 @@ def run(n: int, seed: int) -> dict[str, Any]:
     }
 
 
-def report(result: dict[str, Any], cases_check: Case | None = None) -> str:
+def report(result: dict[str, Any]) -> str:
     ok_rate = "met" if result["rate"] >= 2000 else "NOT met"
     ok_p99 = "met" if result["p99_ms"] < 5 else "NOT met"
     top = ", ".join(f"{k} {v / result['n']:.0%}" for k, v in result["first"].most_common(6))
