@@ -297,7 +297,8 @@ def test_whole_number_and_sorting_paths_give_the_same_test(strata: bool) -> None
     whole = log_rank(frame["time"], frame["status"], frame["arm"], strata=stratum)
     fractional = log_rank(frame["time"] + 0.25, frame["status"], frame["arm"], strata=stratum)
     wide = log_rank(frame["time"] * 1e6, frame["status"], frame["arm"], strata=stratum)
-    for other in (fractional, wide):
+    negative = log_rank(frame["time"] - 1e4 - 0.5, frame["status"], frame["arm"], strata=stratum)
+    for other in (fractional, wide, negative):
         assert (other.chisq, other.p, other.variance) == (whole.chisq, whole.p, whole.variance)
         assert other.groups == whole.groups
 

@@ -417,10 +417,16 @@ def test_bad_options_raise_input_error() -> None:
 
 
 def test_whole_number_and_sorting_paths_give_the_same_curve() -> None:
-    """Whole-number times are counted with bincount, others by sorting: the same curve."""
+    """Whole-number times are counted with bincount, others by sorting (negative times: by
+    binary search): the same curve."""
     lung = _lung()
     whole = kaplan_meier(lung["time"], lung["status"])
-    for shifted, offset in ((lung["time"] + 0.5, 0.5), (lung["time"] * 1e9, None)):
+    shifts = (
+        (lung["time"] + 0.5, 0.5),
+        (lung["time"] * 1e9, None),
+        (lung["time"] - 5000.5, -5000.5),
+    )
+    for shifted, offset in shifts:
         other = kaplan_meier(shifted, lung["status"])
         if offset is not None:
             np.testing.assert_array_equal(other.time, whole.time + offset)

@@ -56,11 +56,11 @@ def distinct_counts(sorted_values: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 @dataclass(frozen=True, eq=False)
 class TimeCounts:
-    """Per distinct time (increasing) and group: how many have that time, how many of them died."""
+    """Per group and distinct time (increasing): how many have that time, how many of them died."""
 
     time: FloatArray
-    total: FloatArray  # (times, groups)
-    deaths: FloatArray  # (times, groups)
+    total: FloatArray  # (groups, times)
+    deaths: FloatArray  # (groups, times)
 
 
 #: largest span of whole-number times counted with bincount, beyond 4 bins per observation
@@ -146,25 +146,69 @@ def _count_whole_numbers(
         present = np.flatnonzero(total.sum(axis=1) > 0)
         if present.size:
             times = np.asarray(present + low, dtype=np.float64)
-            out.append(TimeCounts(times, total[present], cell[present, :, 1]))
+            deaths = np.ascontiguousarray(cell[present, :, 1].T)
+            out.append(TimeCounts(times, np.ascontiguousarray(total[present].T), deaths))
     return out
 
 
 def _count_by_sorting(
     time: FloatArray, event: BoolArray, group: IntArray | None, k: int
 ) -> TimeCounts:
-    """Plain sorts of each group's times and event times, merged on the distinct times."""
+    """Sort (time, event) as one unsigned key per group, merge the sorted groups, then count.
+
+    For times >= 0 the bits of a float64, read as uint64, sort like the numbers (the sign bit is
+    0), which leaves the lowest bit free for the event after a shift. Each group's keys are
+    sorted (numpy's radix/SIMD sort) and the sorted runs merged by a stable argsort, which is
+    linear for presorted runs. Negative times fall back to binary searches.
+    """
+    if time.size == 0 or float(time.min()) < 0:
+        return _count_by_searching(time, event, group, k)
+    bits = np.add(time, 0.0).view(np.uint64)  # adding 0.0 turns -0.0 into +0.0
+    keys = (bits << np.uint64(1)) | event
+    if group is None or k == 1:
+        merged = np.sort(keys)
+        labels = None
+    else:
+        runs = [np.sort(keys[group == j]) for j in range(k)]
+        joined = np.concatenate(runs)
+        order = np.argsort(joined, kind="stable")
+        merged = joined[order]
+        labels = np.repeat(np.arange(k), [r.size for r in runs])[order]
+    time_bits = merged >> np.uint64(1)
+    new_time = np.empty(merged.size, dtype=bool)
+    new_time[0] = True
+    np.not_equal(time_bits[1:], time_bits[:-1], out=new_time[1:])
+    starts = np.flatnonzero(new_time)
+    times = np.asarray(time_bits[starts].view(np.float64), dtype=np.float64)
+    died = merged & np.uint64(1)
+    if labels is None:
+        ends = np.append(starts[1:], merged.size)
+        cumulative = np.concatenate(([0], np.cumsum(died, dtype=np.int64)))
+        deaths = (cumulative[ends] - cumulative[starts]).astype(np.float64)
+        total = (ends - starts).astype(np.float64)
+        return TimeCounts(times, total[None, :], deaths[None, :])
+    cell = labels * times.size + (np.cumsum(new_time) - 1)
+    size = times.size * k
+    total_cells = np.bincount(cell, minlength=size).astype(np.float64).reshape(k, -1)
+    death_cells = np.asarray(np.bincount(cell, weights=died, minlength=size), dtype=np.float64)
+    return TimeCounts(times, total_cells, death_cells.reshape(k, -1))
+
+
+def _count_by_searching(
+    time: FloatArray, event: BoolArray, group: IntArray | None, k: int
+) -> TimeCounts:
+    """Sorted times and event times per group, placed on the distinct times by binary search."""
     members = (
         [np.ones(time.size, bool)] if group is None or k == 1 else [group == j for j in range(k)]
     )
     per_group = [distinct_counts(np.sort(time[m])) for m in members]
     per_group_deaths = [distinct_counts(np.sort(time[m & event])) for m in members]
-    times = per_group[0][0] if k == 1 else np.unique(np.concatenate([u for u, _ in per_group]))
-    total = np.zeros((times.size, k))
-    deaths = np.zeros((times.size, k))
+    times = np.unique(np.concatenate([u for u, _ in per_group]))
+    total = np.zeros((k, times.size))
+    deaths = np.zeros((k, times.size))
     for j in range(k):
-        total[np.searchsorted(times, per_group[j][0]), j] = per_group[j][1]
-        deaths[np.searchsorted(times, per_group_deaths[j][0]), j] = per_group_deaths[j][1]
+        total[j, np.searchsorted(times, per_group[j][0])] = per_group[j][1]
+        deaths[j, np.searchsorted(times, per_group_deaths[j][0])] = per_group_deaths[j][1]
     return TimeCounts(times, total, deaths)
 
 
@@ -181,7 +225,7 @@ class EventTable:
 def event_table(time: FloatArray, event: BoolArray) -> EventTable:
     """Number at risk, events and censorings at each distinct time of one sample."""
     (counts,) = counts_at_times(time, event)
-    total, n_event = counts.total[:, 0], counts.deaths[:, 0]
+    total, n_event = counts.total[0], counts.deaths[0]
     n_risk = float(time.size) - (np.cumsum(total) - total)
     return EventTable(counts.time, n_risk, n_event, total - n_event)
 

@@ -83,14 +83,19 @@ def confidence_band(
     return lower, upper
 
 
-def first_below_half(values: FloatArray, times: FloatArray, valid: BoolArray) -> FloatArray:
+def first_below_half(
+    values: FloatArray, times: FloatArray, valid: BoolArray | None = None
+) -> FloatArray:
     """Median of each row by R's ``print.survfit`` rule (``survmean``'s ``minmin``).
 
     The first time with value < 0.5 + tol; if that value equals 0.5 within tol and the curve
     drops further later, the midpoint to the time of that drop. NaN values (R's NA) are skipped;
-    NaN is returned where no value is below 0.5. Rows are curves (2-D input).
+    NaN is returned where no value is below 0.5. Rows are curves (2-D input); ``valid`` marks
+    the cells that belong to a curve (all, if None).
     """
-    keep = valid & (values < 0.5 + R_TOLERANCE)
+    keep = values < 0.5 + R_TOLERANCE
+    if valid is not None:
+        keep &= valid
     found = keep.any(axis=1)
     rows = np.arange(values.shape[0])
     first = keep.argmax(axis=1)

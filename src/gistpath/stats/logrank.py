@@ -176,28 +176,53 @@ def stratum_sums(
     counts: TimeCounts, k: int, rho: float
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Observed, expected and covariance of one stratum, summed over its event times in order."""
-    sizes = counts.total.sum(axis=0)
-    at_risk_all = sizes - (np.cumsum(counts.total, axis=0) - counts.total)
-    with_deaths = counts.deaths.sum(axis=1) > 0
-    if not with_deaths.any():
+    sizes = counts.total.sum(axis=1)
+    at_risk_all = sizes[:, None] - (np.cumsum(counts.total, axis=1) - counts.total)
+    pooled_deaths = counts.deaths.sum(axis=0)
+    with_deaths = np.flatnonzero(pooled_deaths > 0)
+    if not with_deaths.size:
         return np.zeros(k), np.zeros(k), np.zeros((k, k))
-    at_risk = at_risk_all[with_deaths]
-    died = counts.deaths[with_deaths]
-    deaths = died.sum(axis=1)
-    total = at_risk.sum(axis=1)
-    if rho == 0:
-        weight = np.ones(deaths.size)
+    at_risk = np.take(at_risk_all, with_deaths, axis=1)
+    died = np.take(counts.deaths, with_deaths, axis=1)
+    deaths = pooled_deaths[with_deaths]
+    total = at_risk.sum(axis=0)
+    if rho == 0:  # weights 1: the products below would change nothing
+        weighted_deaths, squared, weighted_died = deaths, deaths, died
     else:  # left-continuous pooled Kaplan-Meier, as survdiff2.c
         km = np.cumprod((total - deaths) / total)
         weight = np.concatenate(([1.0], km[:-1])) ** rho
-    weighted_deaths = weight * deaths
-    observed = np.array([sequential_sum(weight * died[:, j]) for j in range(k)])
-    expected = np.array([sequential_sum(weighted_deaths * at_risk[:, j] / total) for j in range(k)])
-    squared = weight * weight * deaths
+        weighted_deaths, squared = weight * deaths, weight * weight * deaths
+        weighted_died = weight * died
+    # Every sum runs in time order over one reused buffer; each term is formed exactly as in
+    # variance_terms() and in the batched code, so results agree bit for bit.
+    buffer = np.empty(deaths.size)
+
+    def summed(values: FloatArray) -> float:
+        return float(np.cumsum(values, out=buffer)[-1])
+
+    observed = np.array([summed(weighted_died[j]) for j in range(k)])
+    expected = np.empty(k)
+    for j in range(k):
+        np.multiply(weighted_deaths, at_risk[j], out=buffer)
+        buffer /= total
+        expected[j] = summed(buffer)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        remaining = total - deaths
+        denominator = total * (total - 1.0)
+    no_variance = total <= 1.0
     variance = np.empty((k, k))
     for j in range(k):
-        tmp = variance_terms(squared, at_risk[:, j], total, deaths)
+        tmp = squared * at_risk[j]
+        tmp *= remaining
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tmp /= denominator
+        tmp[no_variance] = 0.0
         for m in range(k):
-            share = tmp * at_risk[:, m] / total
-            variance[j, m] = sequential_sum(tmp - share if j == m else -share)
+            np.multiply(tmp, at_risk[m], out=buffer)
+            buffer /= total
+            if j == m:
+                np.subtract(tmp, buffer, out=buffer)
+                variance[j, m] = summed(buffer)
+            else:
+                variance[j, m] = -summed(buffer)
     return observed, expected, variance

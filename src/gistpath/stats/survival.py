@@ -135,9 +135,11 @@ class KaplanMeier:
 
     def median(self) -> Quantile:
         """Median and CI by R's ``print.survfit`` rule; the CI is read off the pointwise band."""
-        values = np.vstack((self.surv, self.lower, self.upper))
-        times = np.broadcast_to(self.time, values.shape)
-        median, lower, upper = first_below_half(values, times, np.ones(values.shape, bool))
+        times = self.time[None, :]
+        median, lower, upper = (
+            first_below_half(values[None, :], times)[0]
+            for values in (self.surv, self.lower, self.upper)
+        )
         return Quantile(0.5, _number(median), _number(lower), _number(upper))
 
     def quantile(self, p: float) -> Quantile:
