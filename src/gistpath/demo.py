@@ -1,7 +1,7 @@
 """``make demo``: the whole pipeline on the example cases, written to ``out/``.
 
 Validates every example case, assesses response (RECIST 1.1/1.0, Choi, pattern), derives the
-endpoints table, and writes a readable HTML summary; prints where everything is.
+endpoints table, advises each case, and writes a readable HTML summary; prints where it is.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rich.progress import Progress
 from gistpath.case.load import iter_case_texts, parse_case
 from gistpath.errors import GistpathError
 from gistpath.outcomes.endpoints import COLUMNS
-from gistpath.report.build import case_reports
+from gistpath.report.build import advice_section, case_reports
 from gistpath.report.case_summary import summary_page
 
 
@@ -40,7 +40,8 @@ def run(cases_dir: Path, out: Path, console: Console) -> int:
     console.print(f"[green]✓[/green] endpoints: {len(rows)} case-lines -> {cohort}")
 
     page = out / "index.html"
-    page.write_text(summary_page(reports, title="gistpath demo: example cases"), encoding="utf-8")
+    html = summary_page(reports, title="gistpath demo: example cases", advice=advice_section)
+    page.write_text(html, encoding="utf-8")
     console.print(f"[green]✓[/green] HTML summary -> {page}")
     console.print(f"\nOpen [bold]{page.resolve()}[/bold] in a browser.")
     return 0

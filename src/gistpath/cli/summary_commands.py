@@ -12,7 +12,7 @@ from gistpath.cli.app import app, console
 from gistpath.cli.case_commands import CASES_ARG
 from gistpath.cli.response_commands import READER_OPTION, ReaderChoice
 from gistpath.errors import InputError
-from gistpath.report.build import case_reports
+from gistpath.report.build import advice_section, case_reports
 from gistpath.report.case_summary import summary_page
 
 
@@ -22,11 +22,13 @@ def summary(
     out: Path = typer.Option(Path("summary.html"), "--out", help="The HTML file to write."),
     reader: ReaderChoice = READER_OPTION,
     title: str = typer.Option("gistpath case summary", "--title"),
+    with_advice: bool = typer.Option(True, "--advice/--no-advice", help="Include the options."),
 ) -> None:
     """Write one self-contained HTML page summarising the cases."""
     if out.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--out {out}: use an .html file name")
     reports = case_reports(load_cases(cases), reader=reader.value)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(summary_page(reports, title=title), encoding="utf-8")
+    advice = advice_section if with_advice else None
+    out.write_text(summary_page(reports, title=title, advice=advice), encoding="utf-8")
     console.print(f"wrote the summary of {len(reports)} cases to {out}")
