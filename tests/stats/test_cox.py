@@ -384,3 +384,31 @@ def test_row_order_does_not_change_the_fit(seed: int) -> None:
     for a, b in zip(first.coefficients, second.coefficients, strict=True):
         assert a.coef == pytest.approx(b.coef, rel=1e-8, abs=1e-10)
     assert first.concordance == second.concordance
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.1, 1e9, allow_nan=False),
+            st.booleans(),
+            st.integers(-2, 2),
+            st.integers(0, 1),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_concordance_with_continuous_or_far_apart_times(
+    rows: list[tuple[float, bool, int, int]],
+) -> None:
+    # Non-integer or widely spread times and many strata take the sorting paths instead of
+    # direct counting.
+    time = np.array([r[0] for r in rows])
+    event = np.array([r[1] for r in rows])
+    score = np.array([r[2] for r in rows], dtype=float)
+    strata = np.array([r[3] for r in rows])
+    counts = concordance_counts(time, event, score, strata)
+    assert (counts.concordant, counts.discordant, counts.tied_x) == _brute_force_concordance(
+        time, event, score, strata
+    )
