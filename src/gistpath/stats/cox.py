@@ -191,7 +191,7 @@ class RiskSets:
         new_block[1:] |= t[1:] != t[:-1]
         block_start = np.flatnonzero(new_block)
         block_end = np.append(block_start[1:], n)
-        self.block_of = np.cumsum(new_block) - 1
+        self.block_length = block_end - block_start
         n_blocks = block_start.shape[0]
         deaths = np.add.reduceat(self.dead, block_start).astype(np.int64)
         stratum_start_pos = np.maximum.accumulate(np.where(new_stratum, positions, 0))
@@ -219,6 +219,8 @@ class RiskSets:
         first = np.repeat(np.cumsum(m_int) - m_int, m_int)
         k = np.arange(self.event_block.shape[0]) - first
         self.efron_c = k / np.repeat(m_int, m_int).astype(np.float64)
+        # Deaths come first in their block, so this lists them in event_block order.
+        self.dead_positions = np.repeat(self.db_start, m_int) + k
         self.sum_x_dead = self.xt @ self.dead
 
     def with_columns(self, kept: Sequence[int]) -> RiskSets:
@@ -275,14 +277,12 @@ class RiskSets:
             b0 = a0 / s0
             log_denominators = float((self.m * np.log(s0)).sum())
 
-        loglik = float(self.dead @ (eta - shift)) - log_denominators
-        per_subject = self._suffix_within_stratum(a0)[self.block_of]
+        dead_eta = eta[self.dead_positions]
+        loglik = float(dead_eta.sum() - shift * dead_eta.shape[0]) - log_denominators
+        v = w * np.repeat(self._suffix_within_stratum(a0), self.block_length)
         if self.ties == "efron":
-            a1_full = np.zeros(self.n_blocks)
-            a1_full[self.dead_blocks] = a1
-            v = w * (per_subject - self.dead * a1_full[self.block_of])
-        else:
-            v = w * per_subject
+            dead = self.dead_positions
+            v[dead] -= w[dead] * a1[self.event_block]
         score = self.sum_x_dead - xt @ v
         information = (xt * v) @ xt.T - (s1 * b0[:, None]).T @ s1
         if self.ties == "efron":
