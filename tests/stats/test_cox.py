@@ -412,3 +412,17 @@ def test_concordance_with_continuous_or_far_apart_times(
     assert (counts.concordant, counts.discordant, counts.tied_x) == _brute_force_concordance(
         time, event, score, strata
     )
+
+
+def test_design_codes_text_and_booleans_like_r_formulas() -> None:
+    columns = {
+        "site": np.array(["stomach", "colon", None, "small_bowel", "colon"], dtype=object),
+        "prior_surgery": np.array([True, False, True, True, False]),
+        "age": np.array([61.0, 55.0, 70.0, float("nan"), 48.0]),
+    }
+    design = build_design(columns, ["site", "prior_surgery", "age"])
+    assert design.names == ("sitesmall_bowel", "sitestomach", "prior_surgeryTRUE", "age")
+    assert design.dropped == 2  # one missing site, one missing age
+    np.testing.assert_array_equal(design.matrix, [[0, 1, 1, 61], [0, 0, 0, 55], [0, 0, 0, 48]])
+    with pytest.raises(ValueError, match="fewer than two levels"):
+        build_design({"sex": np.array(["m", "m"], dtype=object)}, ["sex"])
