@@ -163,31 +163,44 @@ def _count_by_sorting(
     """
     if time.size == 0 or float(time.min()) < 0:
         return _count_by_searching(time, event, group, k)
-    bits = np.add(time, 0.0).view(np.uint64)  # adding 0.0 turns -0.0 into +0.0
-    keys = (bits << np.uint64(1)) | event
+    keys = np.add(time, 0.0).view(np.uint64)  # adding 0.0 turns -0.0 into +0.0
+    keys <<= np.uint64(1)
+    keys |= event
+    labels: NDArray[Any] | None = None
     if group is None or k == 1:
-        merged = np.sort(keys)
-        labels = None
+        keys.sort()
+        merged = keys
     else:
         runs = [np.sort(keys[group == j]) for j in range(k)]
-        joined = np.concatenate(runs)
-        order = np.argsort(joined, kind="stable")
-        merged = joined[order]
-        labels = np.repeat(np.arange(k), [r.size for r in runs])[order]
-    time_bits = merged >> np.uint64(1)
+        del keys
+        merged = np.concatenate(runs)
+        sizes = [r.size for r in runs]
+        del runs
+        order = np.argsort(merged, kind="stable")  # linear: merges presorted runs
+        merged = merged[order]
+        label_dtype = np.uint8 if k <= np.iinfo(np.uint8).max else np.intp
+        labels = np.repeat(np.arange(k, dtype=label_dtype), sizes)[order]
+        del order
     new_time = np.empty(merged.size, dtype=bool)
     new_time[0] = True
-    np.not_equal(time_bits[1:], time_bits[:-1], out=new_time[1:])
+    changed = merged[1:] ^ merged[:-1]
+    np.greater(changed, np.uint64(1), out=new_time[1:])  # a bit above the event bit differs
+    del changed
     starts = np.flatnonzero(new_time)
-    times = np.asarray(time_bits[starts].view(np.float64), dtype=np.float64)
-    died = merged & np.uint64(1)
+    times = np.asarray((merged[starts] >> np.uint64(1)).view(np.float64), dtype=np.float64)
+    died = (merged & np.uint64(1)).astype(bool)
+    del merged
     if labels is None:
-        ends = np.append(starts[1:], merged.size)
+        ends = np.append(starts[1:], died.size)
         cumulative = np.concatenate(([0], np.cumsum(died, dtype=np.int64)))
         deaths = (cumulative[ends] - cumulative[starts]).astype(np.float64)
         total = (ends - starts).astype(np.float64)
         return TimeCounts(times, total[None, :], deaths[None, :])
-    cell = labels * times.size + (np.cumsum(new_time) - 1)
+    cell = np.cumsum(new_time, dtype=np.intp)
+    cell -= 1
+    del new_time
+    cell += np.multiply(labels, times.size, dtype=np.intp)
+    del labels
     size = times.size * k
     total_cells = np.bincount(cell, minlength=size).astype(np.float64).reshape(k, -1)
     death_cells = np.asarray(np.bincount(cell, weights=died, minlength=size), dtype=np.float64)

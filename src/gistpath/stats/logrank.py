@@ -148,10 +148,12 @@ def log_rank(
     observed = np.zeros(k)
     expected = np.zeros(k)
     variance = np.zeros((k, k))
-    for counts in counts_at_times(
+    pieces = counts_at_times(
         times, events, codes, k, stratum=stratum_codes, n_strata=max(len(stratum_labels), 1)
-    ):
-        o, e, v = stratum_sums(counts, k, rho)
+    )
+    pieces.reverse()
+    while pieces:  # pop, so each stratum's counts are freed once summed
+        o, e, v = stratum_sums(pieces.pop(), k, rho)
         observed += o
         expected += e
         variance += v
@@ -176,15 +178,17 @@ def stratum_sums(
     counts: TimeCounts, k: int, rho: float
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Observed, expected and covariance of one stratum, summed over its event times in order."""
-    sizes = counts.total.sum(axis=1)
-    at_risk_all = sizes[:, None] - (np.cumsum(counts.total, axis=1) - counts.total)
     pooled_deaths = counts.deaths.sum(axis=0)
     with_deaths = np.flatnonzero(pooled_deaths > 0)
     if not with_deaths.size:
         return np.zeros(k), np.zeros(k), np.zeros((k, k))
-    at_risk = np.take(at_risk_all, with_deaths, axis=1)
     died = np.take(counts.deaths, with_deaths, axis=1)
     deaths = pooled_deaths[with_deaths]
+    del pooled_deaths
+    before = np.cumsum(counts.total, axis=1)  # at risk = group size - those at earlier times
+    before -= counts.total
+    at_risk = counts.total.sum(axis=1)[:, None] - np.take(before, with_deaths, axis=1)
+    del before, counts
     total = at_risk.sum(axis=0)
     if rho == 0:  # weights 1: the products below would change nothing
         weighted_deaths, squared, weighted_died = deaths, deaths, died
