@@ -14,6 +14,7 @@ Writes its section of docs/benchmarks.md (between the ``advise:start`` and ``adv
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import sys
 import time
@@ -238,9 +239,17 @@ def synthetic_case(index: int, rng: random.Random) -> dict[str, Any]:
 
 
 def chunks(n: int, seed: int) -> Any:
+    """Validated cases in chunks. Each chunk is moved out of the cyclic garbage collector's
+    reach (``gc.freeze``) once built: a service keeps its inputs as plain data, and without this
+    the timed region would pay for full collections scanning the waiting cases."""
     rng = random.Random(seed)
     for first in range(0, n, CHUNK):
-        yield [parse_case(synthetic_case(i, rng)) for i in range(first, min(n, first + CHUNK))]
+        batch = [parse_case(synthetic_case(i, rng)) for i in range(first, min(n, first + CHUNK))]
+        gc.collect()
+        gc.freeze()
+        yield batch
+        del batch
+        gc.unfreeze()
 
 
 def run(n: int, seed: int) -> dict[str, Any]:
@@ -248,30 +257,36 @@ def run(n: int, seed: int) -> dict[str, Any]:
     for case in warm:  # load the knowledge and warm caches outside the timed region
         advise(case)
     latencies: list[int] = []
+    cpu: list[int] = []
     first_options: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
-    clock = time.perf_counter_ns
+    clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
     for batch in chunks(n, seed):
         for case in batch:
-            began = clock()
+            began, began_cpu = clock(), cpu_clock()
             advice = advise(case)
+            cpu.append(cpu_clock() - began_cpu)
             latencies.append(clock() - began)
             kinds[f"{advice.situation.kind}/{advice.situation.status}"] += 1
             top = advice.options[0] if advice.options else None
             first_options[f"{top.action} {top.drug or ''}".strip() if top else "none"] += 1
     latencies.sort()
+    cpu.sort()
     total_s = sum(latencies) / 1e9
 
-    def pct(q: float) -> float:
-        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] / 1e6
+    def pct(values: list[int], q: float) -> float:
+        return values[min(len(values) - 1, int(q * len(values)))] / 1e6
 
     return {
         "n": n,
         "rate": n / total_s,
+        "cpu_rate": n / (sum(cpu) / 1e9),
         "mean_ms": total_s * 1000 / n,
-        "p50_ms": pct(0.50),
-        "p99_ms": pct(0.99),
+        "p50_ms": pct(latencies, 0.50),
+        "p99_ms": pct(latencies, 0.99),
         "max_ms": latencies[-1] / 1e6,
+        "cpu_p50_ms": pct(cpu, 0.50),
+        "cpu_p99_ms": pct(cpu, 0.99),
         "kinds": kinds,
         "first": first_options,
     }
@@ -290,13 +305,17 @@ co-medications, adverse events, emergencies), one process; the timed region is `
 alone (response assessment, safety, pathway rules, RIGHT eligibility); generation and
 validation are outside it. Target: >= 2,000 cases/s ({ok_rate}) and p99 < 5 ms ({ok_p99}).
 
-| what | value |
-|---|---|
-| cases/s | {result["rate"]:,.0f} |
-| mean latency | {result["mean_ms"]:.3f} ms |
-| p50 latency | {result["p50_ms"]:.3f} ms |
-| p99 latency | {result["p99_ms"]:.3f} ms |
-| max latency | {result["max_ms"]:.2f} ms |
+| what | wall clock | CPU time of the process |
+|---|---|---|
+| cases/s | {result["rate"]:,.0f} | {result["cpu_rate"]:,.0f} |
+| mean latency | {result["mean_ms"]:.3f} ms | |
+| p50 latency | {result["p50_ms"]:.3f} ms | {result["cpu_p50_ms"]:.3f} ms |
+| p99 latency | {result["p99_ms"]:.3f} ms | {result["cpu_p99_ms"]:.3f} ms |
+| max latency | {result["max_ms"]:.2f} ms | |
+
+The target is judged on the wall clock. CPU time per case (`time.thread_time_ns`) leaves out
+the time the process waited for a core, which is what the wall-clock tail mostly is when other
+processes compete for the two cores.
 
 Situations: {situations}. First option: {top}.
 
