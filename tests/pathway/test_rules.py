@@ -244,7 +244,7 @@ def test_rule_kit_exon9_underdosed() -> None:
 def test_rule_controlled_surgery() -> None:
     """S-PDQ, RAUT-2006 (NED 78% after surgery in SD): resection of residual disease."""
     a = advice(*CONTROLLED_IMATINIB, scans="controlled")
-    assert ("surgery", None, None, "consider") in opts(a)
+    assert ("surgery", None, None, "option") in opts(a)
     not_yet = advice(*CONTROLLED_IMATINIB, scans="baseline")  # no response yet: no surgery
     assert all(o.action != "surgery" for o in not_yet.options)
 

@@ -239,7 +239,7 @@ SCENARIOS = [
         "PR on imatinib: continue indefinitely, never interrupt (S-PDQ, BFR14); residual disease "
         "may be resected if feasible (S-PDQ indication 1; Raut 2006).",
         lambda: treated(("imatinib", 400, None), scans="controlled"),
-        [("continue", "imatinib", 400, "standard"), ("surgery", None, None, "consider")],
+        [("continue", "imatinib", 400, "standard"), ("surgery", None, None, "option")],
         no_alerts=("interruption-risk",),
         check=situation(last_response="PR", status="controlled"),
     ),
@@ -333,7 +333,7 @@ SCENARIOS = [
             scans="controlled",
             labs=[lab(d(last_start(("imatinib", 400, None)), 270), "alt", 240, "U/L", uln=40)],
         ),
-        [("hold", "imatinib", 300, "standard"), ("surgery", None, None, "consider")],
+        [("hold", "imatinib", 300, "standard"), ("surgery", None, None, "option")],
         alerts={"dose-modification": "warning", "lab-toxicity": "warning"},
     ),
     Scenario(
