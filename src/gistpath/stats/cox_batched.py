@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from gistpath.stats.concordance import order_codes
 from gistpath.stats.cox import EPS, ITER_MAX, TOLER_INF, Ties
 
 FloatArray = NDArray[np.float64]
@@ -106,24 +107,27 @@ class _DeathTerms:
         stratum: IntArray,
         ties: Ties,
     ) -> None:
-        time_rank = _dense(time)
+        time_rank = order_codes(time)
         n_times = int(time_rank.max()) + 1
         n_strata = int(stratum.max()) + 1
         group = dataset * n_strata + stratum
-        # One integer key: group, then time descending, then deaths before censorings.
-        key = (group * n_times + (n_times - 1 - time_rank)) * 2 + (~event).astype(np.int64)
-        order = np.argsort(key, kind="stable")
-        key = key[order]
+        # Order: group, then time descending, then deaths before censorings; one argsort of an
+        # integer code when it fits in 63 bits, else a lexsort.
+        if (int(group.max()) + 1) * n_times * 2 < 2**62:
+            code = (group * n_times + (n_times - 1 - time_rank)) * 2 + (~event).astype(np.int64)
+            order = np.argsort(code, kind="stable")
+        else:
+            order = np.lexsort((~event, -time_rank, group))
         dead = event[order]
         treated = arm[order]
         group_sorted = group[order]
+        time_sorted = time_rank[order]
 
-        n = key.shape[0]
-        block_key = key >> 1
-        new_block = np.ones(n, dtype=bool)
-        new_block[1:] = block_key[1:] != block_key[:-1]
+        n = order.shape[0]
         new_group = np.ones(n, dtype=bool)
         new_group[1:] = group_sorted[1:] != group_sorted[:-1]
+        new_block = new_group.copy()
+        new_block[1:] |= time_sorted[1:] != time_sorted[:-1]
         block_start = np.flatnonzero(new_block)
         block_end = np.append(block_start[1:], n)
 
