@@ -464,7 +464,9 @@ def machine() -> str:
 def ms(seconds: float) -> str:
     if seconds >= 1:
         return f"{seconds:.2f} s"
-    return f"{seconds * 1e3:.1f} ms" if seconds >= 0.01 else f"{seconds * 1e3:.2f} ms"
+    if seconds >= 0.01:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds * 1e3:.2f} ms" if seconds >= 1e-4 else f"{seconds * 1e6:.0f} µs"
 
 
 def size_label(n: int) -> str:
@@ -548,13 +550,17 @@ def render(
     if memory:
         lines += [f"### Memory at n = {size_label(memory['n'])} (gistpath, fresh process each)", ""]
         lines += [
-            "| operation | inputs | peak allocated by the call | process max RSS |",
+            "Arrays loaded from .npy files (time float64; event, arm, stratum int64), then one "
+            "call; RSS is the process's peak resident memory (VmHWM), interpreter and imports "
+            "included.",
+            "",
+            "| operation | inputs | peak allocated by the call | peak RSS before / after |",
             "|---|---|---|---|",
         ]
         for operation, figures in memory["operations"].items():
             lines.append(
                 f"| {operation} | {figures['input_mb']:.0f} MB | {figures['peak_call_mb']:.0f} MB "
-                f"| {figures['max_rss_mb']:.0f} MB |"
+                f"| {figures['rss_before_mb']:.0f} MB / {figures['max_rss_mb']:.0f} MB |"
             )
         lines.append("")
     if batched:

@@ -243,6 +243,14 @@ def test_bad_options_and_missing_file_give_status_2(
     assert code == 2 and f"{missing}: file not found" in err
     code, _, err = run(["compare", str(lung_csv), *base, "--group", "nope"], monkeypatch, capsys)
     assert code == 2 and "column 'nope' not found" in err
+    one_group = _bad_table(tmp_path, t=[1, 2, 3], e=[1, 0, 1], arm=["a", "a", "a"])
+    code, _, err = run(
+        ["compare", str(one_group), "--time", "t", "--event", "e", "--group", "arm"],
+        monkeypatch,
+        capsys,
+    )
+    assert code == 2
+    assert f"{one_group}: column 'arm' has only one group (a)" in err
 
 
 def test_console_script_reports_bad_input_without_a_traceback(tmp_path: Path) -> None:

@@ -170,6 +170,12 @@ def compare(
     """Log-rank test of 2+ groups, optionally stratified, as R's survdiff."""
     data = _load(table, time, event, group, list(strata or []))
     assert data.group is not None
+    levels = sorted(set(data.group.tolist()))
+    if len(levels) < 2:
+        raise InputError(
+            f"{data.source}: column {group!r} has only one group ({level_label(levels[0])}); "
+            "the log-rank test needs two or more"
+        )
     result = log_rank(data.time, data.event, data.group, strata=data.strata, rho=rho)
     if data.strata is not None:
         result = dataclasses.replace(result, strata=tuple(data.strata_names))

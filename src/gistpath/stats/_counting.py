@@ -129,25 +129,33 @@ def _count_whole_numbers(
     stratum: IntArray | None,
     n_strata: int,
 ) -> list[TimeCounts]:
-    """One bincount over (stratum, time, group, event): no sort at all."""
-    key = whole
-    if stratum is not None and n_strata > 1:
-        key = key + stratum * span
-    key = key * k
+    """One bincount over (stratum, group, event, time): no sort at all.
+
+    Time varies fastest in the key, so every (stratum, group, event) is a contiguous row and all
+    later sums are additions of whole rows.
+    """
+    cell = event.astype(np.intp)
     if group is not None and k > 1:
-        key += group
-    key *= 2
-    key += event
-    bins = np.bincount(key, minlength=n_strata * span * k * 2)
-    cells = bins.reshape(n_strata, span, k, 2).astype(np.float64)
+        cell += 2 * group
+    if stratum is not None and n_strata > 1:
+        cell += (2 * k) * stratum
+    key = whole + span * cell
+    del cell
+    rows = np.bincount(key, minlength=n_strata * k * 2 * span).reshape(n_strata, k, 2, span)
     out = []
-    for cell in cells:
-        total = cell.sum(axis=2)
-        present = np.flatnonzero(total.sum(axis=1) > 0)
+    for stratum_rows in rows:
+        censored, died = stratum_rows[:, 0, :], stratum_rows[:, 1, :]
+        total = censored + died
+        present = np.flatnonzero(total.sum(axis=0) > 0)
         if present.size:
             times = np.asarray(present + low, dtype=np.float64)
-            deaths = np.ascontiguousarray(cell[present, :, 1].T)
-            out.append(TimeCounts(times, np.ascontiguousarray(total[present].T), deaths))
+            out.append(
+                TimeCounts(
+                    times,
+                    np.take(total, present, axis=1).astype(np.float64),
+                    np.take(died, present, axis=1).astype(np.float64),
+                )
+            )
     return out
 
 

@@ -1,11 +1,11 @@
 """Kaplan-Meier medians and two-group log-rank tests for many datasets at once (simulation).
 
 Why our own: calling any survival library once per simulated trial spends minutes in per-call
-overhead. Here all datasets go through one sort by (dataset, time), segment counts
-(``np.add.reduceat``/``np.bincount``) and one cumulative product over a (datasets x distinct
-times) table, with no Python loop over datasets. The arithmetic is the same element-wise code
-as :mod:`gistpath.stats.survival` and :mod:`gistpath.stats.logrank`, summed in the same order,
-so each batched value equals the single-dataset value exactly.
+overhead. Here all datasets go through one sort by (dataset, time), segment counts and sums
+(``np.bincount``, which adds in input order) and one cumulative product over a (datasets x
+distinct times) table, with no Python loop over datasets. The arithmetic is the same element-wise
+code as :mod:`gistpath.stats.survival` and :mod:`gistpath.stats.logrank`, summed in the same
+order, so each batched value equals the single-dataset value exactly.
 
 The table is padded to the largest dataset, so the method suits many datasets of similar size
 (simulated trials); for one large dataset use the single-dataset functions.

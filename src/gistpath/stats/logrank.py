@@ -202,7 +202,7 @@ def stratum_sums(
     buffer = np.empty(deaths.size)
 
     def summed(values: FloatArray) -> float:
-        return float(np.cumsum(values, out=buffer)[-1])
+        return float(values.cumsum(out=buffer)[-1])
 
     observed = np.array([summed(weighted_died[j]) for j in range(k)])
     expected = np.empty(k)
