@@ -11,15 +11,22 @@ against :meth:`TrialService.randomise` and shows lost allocations under concurre
 
 from __future__ import annotations
 
+import multiprocessing
+import queue as queue_module
+import sys
 import time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import text
 
 from gistpath.case.load import parse_case
-from gistpath.case.model import Case
+from gistpath.case.model import Case, PerformanceStatus
 from gistpath.errors import GistpathError
+from gistpath.store.cases import save_case
 from gistpath.store.engine import open_store
 from gistpath.store.trials import TrialService
 
@@ -182,3 +189,113 @@ def naive_allocate(args: tuple[str, list[tuple[str, str]]]) -> WorkerResult:
         raw.close()
         store.close()
     return WorkerResult(acknowledged, [], time.perf_counter() - started)
+
+
+# --- running workers at the same moment ----------------------------------------------------
+
+
+def _call_after_barrier(
+    target: Callable[[Any], Any], job: Any, barrier: Any, queue: Any, index: int
+) -> None:
+    try:
+        barrier.wait()
+        queue.put((index, "ok", target(job)))
+    except BaseException:  # report anything, including a failed barrier
+        queue.put((index, "error", traceback.format_exc()))
+
+
+def run_concurrently(
+    target: Callable[[Any], Any], jobs: list[Any], timeout: float = 600
+) -> list[Any]:
+    """Run ``target(job)`` for every job in its own process, all released at once by a barrier.
+
+    Processes are started with *spawn* (no state shared with the parent). Returns the results in
+    job order; a worker's exception is raised here with its traceback.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(len(jobs))
+    queue = ctx.Queue()
+    processes = [
+        ctx.Process(target=_call_after_barrier, args=(target, job, barrier, queue, i))
+        for i, job in enumerate(jobs)
+    ]
+    for process in processes:
+        process.start()
+    results: dict[int, Any] = {}
+    deadline = time.monotonic() + timeout
+    try:
+        while len(results) < len(jobs):
+            try:
+                index, status, value = queue.get(timeout=1)
+            except queue_module.Empty:
+                dead = [
+                    i
+                    for i, p in enumerate(processes)
+                    if p.exitcode is not None and p.exitcode != 0 and i not in results
+                ]
+                if dead:
+                    raise RuntimeError(f"workers {dead} died before reporting") from None
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"workers did not finish in {timeout} s") from None
+                continue
+            if status != "ok":
+                raise RuntimeError(f"worker {index} failed:\n{value}")
+            results[index] = value
+    finally:
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+    return [results[i] for i in range(len(jobs))]
+
+
+def open_and_report(url: str) -> str | None:
+    """Open (and if need be migrate) the store; return its schema revision."""
+    from gistpath.store.migrate import current_revision
+
+    store = open_store(url)
+    try:
+        with store.read() as conn:
+            return current_revision(conn)
+    finally:
+        store.close()
+
+
+# --- a writer to kill -9 -------------------------------------------------------------------
+
+
+def crash_writer(url: str, prefix: str, trial_id: str, investigator: str) -> None:
+    """Mixed writes forever, printing ``ACK kind key value`` after each commit (for kill -9)."""
+    store = open_store(url, migrate=False)
+    service = TrialService(store)
+    i = 0
+    while True:
+        i += 1
+        case_id = f"{prefix}-{i}"
+        case = eligible_case(case_id, prior_drugs=2 + i % 2, ecog=i % 2)
+        save_case(store, case, investigator)
+        _ack("case", case_id, 1)
+        edited = case.model_copy(
+            update={"performance_status": (PerformanceStatus(date=date(2011, 5, 25), ecog=i % 2),)}
+        )
+        save_case(store, edited, investigator, reason="ECOG re-assessed")
+        _ack("case", case_id, 2)
+        pid = service.enrol(investigator, trial_id, case_id)["participant"]
+        _ack("enrol", pid, case_id)
+        kit = service.randomise(investigator, trial_id, pid)["kit_code"]
+        _ack("alloc", pid, kit)
+        service.dose(investigator, trial_id, pid, date(2011, 6, 2))
+        _ack("dose", pid, "2011-06-02")
+
+
+def _ack(kind: str, key: str, value: object) -> None:
+    sys.stdout.write(f"ACK {kind} {key} {value}\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 6 or sys.argv[1] != "crash-writer":
+        raise SystemExit(
+            "usage: python -m gistpath.store.loadtest crash-writer URL PREFIX TRIAL USER"
+        )
+    crash_writer(*sys.argv[2:])

@@ -104,12 +104,13 @@ class TrialService:
     def design(self, conn: Connection, trial_id: str) -> TrialDesign:
         return _design_from_stored(self._trial(conn, trial_id).design_yaml)
 
-    def _participant(self, conn: Connection, trial_id: str, participant_id: str) -> Any:
-        row = conn.execute(
-            select(participants)
-            .where(participants.c.id == participant_id, participants.c.trial_id == trial_id)
-            .with_for_update()
-        ).first()
+    def _participant(
+        self, conn: Connection, trial_id: str, participant_id: str, *, lock: bool = True
+    ) -> Any:
+        query = select(participants).where(
+            participants.c.id == participant_id, participants.c.trial_id == trial_id
+        )
+        row = conn.execute(query.with_for_update() if lock else query).first()
         if row is None:
             raise InputError(f"PARTICIPANT: {participant_id!r} is not enrolled in {trial_id}")
         return row
@@ -281,39 +282,73 @@ class TrialService:
         return {"participant": pid, "case_id": case_id, "eligibility": result.to_detail_dict()}
 
     def randomise(self, user: str | None, trial_id: str, participant_id: str) -> dict[str, Any]:
-        """Allocate the next free slot of the participant's stratum (eligibility first)."""
-        actor, _ = self._role(user, "randomise")
-        try:
-            with self.store.write() as conn:
-                return self._randomise(conn, actor, trial_id, participant_id)
-        except IntegrityError:
-            # The unique constraint on allocation_slots.participant_id: a concurrent call won.
-            raise TrialRefused(f"participant {participant_id}: already randomised") from None
+        """Allocate the next free slot of the participant's stratum (eligibility first).
 
-    def _randomise(
-        self, conn: Connection, actor: str, trial_id: str, participant_id: str
-    ) -> dict[str, Any]:
-        row = self._participant(conn, trial_id, participant_id)
+        Eligibility and the stratum are worked out from a read snapshot, outside the write lock;
+        the write transaction then checks that the case has not changed since (else it starts
+        again) and takes the slot.
+        """
+        actor, _ = self._role(user, "randomise")
+        for _attempt in range(3):
+            with self.store.read() as conn:
+                row = self._participant(conn, trial_id, participant_id, lock=False)
+                self._refuse_if_taken(conn, participant_id)
+                design = self.design(conn, trial_id)
+                version: int = conn.execute(
+                    select(cases.c.version).where(cases.c.id == row.case_id)
+                ).scalar_one()
+                case = load_case(conn, row.case_id)
+            result = check_eligibility(case, design, screening_assessment(case))
+            _refuse_unless_eligible(result, participant_id, case.id)
+            stratum = design.stratum_of(case)
+            if stratum.key is None:
+                raise TrialRefused(
+                    f"participant {participant_id} (case {case.id!r}): stratum unknown: "
+                    + "; ".join(stratum.unknown)
+                )
+            try:
+                with self.store.write() as conn:
+                    done = self._allocate(
+                        conn, actor, trial_id, participant_id, case, version, stratum.key, result
+                    )
+            except IntegrityError:
+                # The unique constraint on allocation_slots.participant_id: another call won.
+                raise TrialRefused(f"participant {participant_id}: already randomised") from None
+            if done is not None:
+                return done
+        raise TrialRefused(f"participant {participant_id}: the case kept changing; try again")
+
+    def _refuse_if_taken(self, conn: Connection, participant_id: str) -> None:
         taken = self._slot_of(conn, participant_id)
         if taken is not None:
             raise TrialRefused(
                 f"participant {participant_id}: already randomised (kit {taken.kit_code})"
             )
-        design = self.design(conn, trial_id)
-        case = load_case(conn, row.case_id)
-        result = check_eligibility(case, design, screening_assessment(case))
-        _refuse_unless_eligible(result, participant_id, case.id)
-        stratum = design.stratum_of(case)
-        if stratum.key is None:
-            raise TrialRefused(
-                f"participant {participant_id} (case {case.id!r}): stratum unknown: "
-                + "; ".join(stratum.unknown)
-            )
+
+    def _allocate(
+        self,
+        conn: Connection,
+        actor: str,
+        trial_id: str,
+        participant_id: str,
+        case: Case,
+        version: int,
+        stratum: str,
+        result: EligibilityResult,
+    ) -> dict[str, Any] | None:
+        """Take the next free slot of ``stratum``; None if the case changed meanwhile."""
+        row = self._participant(conn, trial_id, participant_id)
+        self._refuse_if_taken(conn, participant_id)
+        now_version: int = conn.execute(
+            select(cases.c.version).where(cases.c.id == row.case_id)
+        ).scalar_one()
+        if now_version != version:
+            return None
         slot = conn.execute(
             select(allocation_slots.c.id, allocation_slots.c.kit_code)
             .where(
                 allocation_slots.c.trial_id == trial_id,
-                allocation_slots.c.stratum == stratum.key,
+                allocation_slots.c.stratum == stratum,
                 allocation_slots.c.participant_id.is_(None),
             )
             .order_by(allocation_slots.c.seq)
@@ -322,7 +357,7 @@ class TrialService:
         ).first()
         if slot is None:
             raise TrialRefused(
-                f"participant {participant_id}: the allocation list of stratum {stratum.key} "
+                f"participant {participant_id}: the allocation list of stratum {stratum} "
                 "is exhausted"
             )
         now = audit.utc_now()
@@ -338,7 +373,7 @@ class TrialService:
             .where(participants.c.id == participant_id)
             .values(
                 status="randomised",
-                stratum=stratum.key,
+                stratum=stratum,
                 randomised_on=case.as_of,
                 eligibility=result.to_detail_dict(),
             )
@@ -358,7 +393,7 @@ class TrialService:
             "participant": participant_id,
             "case_id": case.id,
             "kit_code": slot.kit_code,
-            "stratum": stratum.key,
+            "stratum": stratum,
             "randomised_on": case.as_of.isoformat(),
             "allocated_at": now,
         }
