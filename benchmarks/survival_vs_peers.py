@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import resource
 import statistics
@@ -29,18 +27,18 @@ import tracemalloc
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _report import machine, version, write_section
 from gistpath.stats.batched import batched_km_median, batched_log_rank
 from gistpath.stats.logrank import log_rank
 from gistpath.stats.survival import kaplan_meier
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 SECTION = "survival-km-logrank"
 SEED = 20261121
 PEERS = ("statsmodels", "lifelines", "scipy", "scikit-survival")
@@ -442,25 +440,6 @@ def batched_figures(n_sets: int = 10_000, size: int = 81) -> dict[str, Any]:
 # ---- report --------------------------------------------------------------------------------
 
 
-def version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        found = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
-        if found:
-            cpu = found.group(1).strip()
-    except OSError:
-        pass
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{when}; {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}"
-
-
 def ms(seconds: float) -> str:
     if seconds >= 1:
         return f"{seconds:.2f} s"
@@ -594,19 +573,6 @@ def _censored_share() -> float:
     return float(1 - synthetic(100_000).event.mean())
 
 
-def write_section(markdown: str) -> None:
-    """Replace only our section of docs/benchmarks.md (create the file if absent)."""
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
-    block = f"{start}\n{markdown.strip()}\n{end}"
-    if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1e3,1e4,1e5,1e6,1e7")
@@ -633,7 +599,7 @@ def main() -> None:
     markdown = render(results, memory, batched, fractional)
     print(markdown)
     if not args.no_write:
-        write_section(markdown)
+        write_section(SECTION, markdown)
 
 
 if __name__ == "__main__":
