@@ -299,3 +299,30 @@ if __name__ == "__main__":
             "usage: python -m gistpath.store.loadtest crash-writer URL PREFIX TRIAL USER"
         )
     crash_writer(*sys.argv[2:])
+
+
+def stratum_cases(prefix: str, per_stratum: int) -> list[Case]:
+    """``per_stratum`` eligible RIGHT cases in each of its four strata, interleaved."""
+    found = []
+    for i in range(per_stratum):
+        for prior_drugs, ecog in ((2, 0), (2, 2), (3, 1), (3, 3)):
+            found.append(
+                eligible_case(
+                    f"{prefix}-{prior_drugs}-{ecog}-{i}", prior_drugs=prior_drugs, ecog=ecog
+                )
+            )
+    return found
+
+
+def enrol_cases(url: str, user: str, trial_id: str, cases: list[Case]) -> list[str]:
+    """Store and enrol ``cases`` through the service; return the participant ids in order."""
+    store = open_store(url, migrate=False)
+    service = TrialService(store)
+    try:
+        ids = []
+        for case in cases:
+            save_case(store, case, user)
+            ids.append(service.enrol(user, trial_id, case.id)["participant"])
+        return ids
+    finally:
+        store.close()
