@@ -6,7 +6,9 @@ from gistpath.cli import (
     model_commands,  # noqa: F401
     response_commands,  # noqa: F401
     stats_commands,  # noqa: F401
+    store_commands,  # noqa: F401
     summary_commands,  # noqa: F401
+    trial_commands,  # noqa: F401
 )
 from gistpath.cli.app import app, main
 
