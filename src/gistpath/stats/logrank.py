@@ -85,11 +85,6 @@ def variance_terms(
     return np.where(total > 1.0, tmp, 0.0)
 
 
-def sequential_sum(values: FloatArray) -> float:
-    """Sum in array order (as R's C loop and ``np.bincount`` do), not numpy's pairwise sum."""
-    return float(np.cumsum(values)[-1]) if values.size else 0.0
-
-
 def chi_square(
     observed: FloatArray, expected: FloatArray, variance: FloatArray
 ) -> tuple[float, int]:
