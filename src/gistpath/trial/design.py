@@ -373,7 +373,12 @@ def _check(design: TrialDesign, where: str) -> None:
 
 
 def _check_factor(factor: StratumFactor, here: str) -> None:
-    compiled = [(lv.id, _compiled(lv.when)) for lv in factor.levels]
+    compiled = []
+    for i, level in enumerate(factor.levels):
+        try:
+            compiled.append((level.id, _compiled(level.when)))
+        except KnowledgeError as exc:
+            raise KnowledgeError(f"{here}: levels[{i}].when: {exc}") from None
     names = sorted({n for _, expr in compiled for n in expr.names})
     if not names:
         raise KnowledgeError(f"{here}: the levels use no case variable")
