@@ -742,6 +742,19 @@ SCENARIOS = [
         [("continue", "imatinib", 400, "standard")],
         alerts={"lab-toxicity": "warning"},
     ),
+    Scenario(
+        "S53-d842v-imatinib-stopped-by-patient",
+        "D842V after avapritinib, then imatinib stopped by the patient: the restart rule would "
+        "propose imatinib, but D842V is imatinib-resistant (NAVIGATOR, ESMO) - it must say so "
+        "and may not be 'standard' (found by the property test).",
+        lambda: treated(
+            ("avapritinib", 300, "progression"),
+            ("imatinib", 400, "patient_choice"),
+            genotype="d842v",
+        ),
+        [("start", "imatinib", 400, "consider")],
+        check=has_caution("imatinib", 400, "imatinib-resistant"),
+    ),
 ]
 
 

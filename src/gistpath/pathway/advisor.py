@@ -306,8 +306,9 @@ def _option(t: OptionTemplate, rule: str, s: Situation, fields: _Fields) -> dict
 
 
 def _check(o: dict[str, Any], s: Situation, meds: tuple[str, ...]) -> None:
-    """Flag a drug the case shows as not tolerated at this dose (never left 'standard'); add
-    the CYP3A4 label actions with the label's adjusted dose."""
+    """Flag a drug the case shows as not tolerated at this dose, and imatinib for a genotype the
+    knowledge calls imatinib-resistant (neither is ever left 'standard'); add the CYP3A4 label
+    actions with the label's adjusted dose."""
     drug, dose = o["drug"], o["dose_mg"]
     if drug is None:
         return
@@ -319,6 +320,11 @@ def _check(o: dict[str, Any], s: Situation, meds: tuple[str, ...]) -> None:
                 f"{n.date.isoformat()}); weigh a lower dose or another option."
             )
             o["strength"] = _DOWNGRADE[o["strength"]]
+    if drug == "imatinib" and s.genotype_imatinib == "resistant":
+        cautions.append(
+            f"{s.genotype} is considered imatinib-resistant: imatinib is not a standard choice."
+        )
+        o["strength"] = _DOWNGRADE[o["strength"]]
     found = interactions_for(drug, meds) if meds else ()
     for it in found:
         cautions.append(f"CYP3A4: {it.agent} ({it.agent_class.replace('_', ' ')}): {it.message}")
