@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import statistics
@@ -457,6 +458,7 @@ def render(
     memory: dict[str, Any],
     batched: dict[str, Any] | None,
     fractional: dict[int, dict[str, float]],
+    load: tuple[float, float],
 ) -> str:
     lines = [
         "## Kaplan-Meier and log-rank vs peers (`benchmarks/survival_vs_peers.py`)",
@@ -564,7 +566,8 @@ def render(
         )
         + ".",
         "",
-        f"Machine: {machine()}.",
+        f"Machine: {machine()}. Load average (1 min) when the run started / ended: "
+        f"{load[0]:.1f} / {load[1]:.1f} (2 = both cores busy).",
     ]
     return "\n".join(lines)
 
@@ -585,6 +588,7 @@ def main() -> None:
     if args.memory:
         print(json.dumps(measure_memory(args.memory, args.folder)))
         return
+    load_at_start = os.getloadavg()[0]
     previous: dict[tuple[str, str], float] = {}
     results = []
     for n in sizes:
@@ -596,7 +600,7 @@ def main() -> None:
         memory = {"n": largest, "operations": memory_in_children(largest)}
     batched = None if args.no_batched else batched_figures()
     fractional = {n: fractional_figures(n) for n in sizes if n >= 1_000_000}
-    markdown = render(results, memory, batched, fractional)
+    markdown = render(results, memory, batched, fractional, (load_at_start, os.getloadavg()[0]))
     print(markdown)
     if not args.no_write:
         write_section(SECTION, markdown)
