@@ -236,3 +236,23 @@ def test_misspelt_field_is_reported_before_the_missing_one() -> None:
     error = caught.value
     assert (error.field, error.more) == ("patient.sexe", 1)
     assert error.message == "unknown field; did you mean 'sex'?"
+
+
+def test_a_likely_match_replaces_a_long_list_of_choices() -> None:
+    data = _case("c-1")
+    data["imaging"][0]["lesions"][0]["organ"] = "Liver"
+    with pytest.raises(CaseError) as caught:
+        parse_case(data)
+    assert (
+        caught.value.message == "'Liver' is not one of the 26 allowed values; did you mean 'liver'?"
+    )
+
+
+def test_a_short_list_of_choices_is_always_shown() -> None:
+    data = _case("c-1")
+    data["patient"]["sex"] = "F"
+    with pytest.raises(CaseError) as caught:
+        parse_case(data)
+    assert caught.value.message == (
+        "must be one of 'female', 'male', 'other', 'unknown' (got 'F'); did you mean 'female'?"
+    )

@@ -14,6 +14,7 @@ from gistpath.case.model import DRUG_PATTERN, Case
 
 _QUOTED = re.compile(r"'([^']*)'")
 _INN = re.compile(DRUG_PATTERN)
+_LIST_AT_MOST = 8  # a longer list of allowed values is left out when there is a likely match
 _SIGN = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
 _WANTED = {
     "string_type": "text",
@@ -79,9 +80,12 @@ def message(error: Any) -> str:
 
 
 def _choice_message(choices: list[str], given: Any) -> str:
+    hint = _closest(choices, given)
+    if hint and len(choices) > _LIST_AT_MOST:
+        allowed = f"one of the {len(choices)} allowed values"
+        return f"{_show(given)} is not {allowed}; did you mean {hint!r}?"
     shown = ", ".join(repr(c) for c in choices)
     text = f"must be one of {shown} (got {_show(given)})"
-    hint = _closest(choices, given)
     return f"{text}; did you mean {hint!r}?" if hint else text
 
 
