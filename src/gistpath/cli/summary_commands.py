@@ -12,8 +12,6 @@ from gistpath.cli.app import app, console
 from gistpath.cli.case_commands import CASES_ARG
 from gistpath.cli.response_commands import READER_OPTION, ReaderChoice
 from gistpath.errors import InputError
-from gistpath.report.build import advice_section, case_reports
-from gistpath.report.case_summary import summary_page
 
 
 @app.command()
@@ -27,6 +25,9 @@ def summary(
     """Write one self-contained HTML page summarising the cases."""
     if out.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--out {out}: use an .html file name")
+    from gistpath.report.build import advice_section, case_reports  # matplotlib: load on use
+    from gistpath.report.case_summary import summary_page
+
     reports = case_reports(load_cases(cases), reader=reader.value)
     out.parent.mkdir(parents=True, exist_ok=True)
     advice = advice_section if with_advice else None
