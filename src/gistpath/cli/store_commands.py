@@ -173,8 +173,10 @@ def import_cases(
     ] = None,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Store cases: each valid case in its own transaction; a bad case is reported and skipped
-    (exit status 2 if any was bad). Re-importing a changed case is an audited edit."""
+    """Store cases, each in its own transaction; bad cases are reported and skipped (exit 2).
+
+    Re-importing a changed case is an audited edit (old and new document).
+    """
     with opened() as store:
         actor, _ = acting(store, user, "write_cases")
         texts, bad = _read_texts(cases)
