@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from gistpath.case.load import iter_case_texts, parse_case
 from gistpath.case.model import Case
@@ -26,12 +25,19 @@ def validate(
     """Check case files against the case contract; exit 2 if any case is bad."""
     good = 0
     bad: list[CaseError] = []
+    seen: dict[str, str] = {}
     for item in iter_case_texts(cases):
         try:
-            parse_case(item.text, item.source)
-            good += 1
+            case = parse_case(item.text, item.source)
         except CaseError as error:
             bad.append(error)
+            continue
+        if case.id in seen:
+            message = f"the same id is already used by {seen[case.id]}"
+            bad.append(CaseError(case.id, "id", message, source=item.source))
+            continue
+        seen[case.id] = item.source
+        good += 1
     if as_json:
         emit_json(
             {
@@ -49,13 +55,8 @@ def validate(
             }
         )
     else:
-        if bad:
-            table = Table(title="Cases that break the contract", show_lines=False)
-            for column in ("source", "case", "field", "problem"):
-                table.add_column(column, overflow="fold")
-            for e in bad:
-                table.add_row(e.source or "", e.case_id or "-", e.field, e.message)
-            err_console.print(table)
+        for error in bad:  # one line per bad case, never wrapped: easy to grep and to read
+            err_console.print(str(error), markup=False, highlight=False, soft_wrap=True)
         console.print(f"{good} valid, {len(bad)} invalid")
     if bad:
         raise typer.Exit(2)
