@@ -24,13 +24,13 @@ HOW_TO_ENABLE = (
 )
 
 
-def test_pg_url() -> str:
+def pg_test_url() -> str:
     return os.environ.get("GISTPATH_TEST_PG") or DEFAULT_TEST_PG
 
 
 def pg_unreachable_reason(url: str | None = None) -> str | None:
     """None if the server answers, otherwise why not."""
-    engine = create_engine(database_url(url or test_pg_url()), connect_args={"connect_timeout": 3})
+    engine = create_engine(database_url(url or pg_test_url()), connect_args={"connect_timeout": 3})
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -44,7 +44,7 @@ def pg_unreachable_reason(url: str | None = None) -> str | None:
 @contextmanager
 def temporary_pg_schema(url: str | None = None) -> Iterator[str]:
     """Create a fresh schema, yield a ``postgresql://`` URL that works in it, then drop it."""
-    base = url or test_pg_url()
+    base = url or pg_test_url()
     schema = f"gistpath_test_{secrets.token_hex(6)}"
     admin = create_engine(database_url(base))
     with admin.begin() as conn:
