@@ -31,7 +31,6 @@ from sqlalchemy.exc import IntegrityError
 from gistpath.case.load import parse_case
 from gistpath.case.model import Case
 from gistpath.errors import InputError
-from gistpath.imaging.assess import AssessOptions, assess_case
 from gistpath.store import audit
 from gistpath.store.cases import load_case
 from gistpath.store.engine import Store
@@ -49,6 +48,13 @@ from gistpath.store.users import role_of
 from gistpath.trial.allocation import Slot, generate_allocation_lists
 from gistpath.trial.analysis import POPULATIONS, ParticipantRecord, analysis_table
 from gistpath.trial.blinding import Permission, is_blinded, require
+from gistpath.trial.conduct import (
+    check_crossover,
+    check_first_dose,
+    check_unblinding,
+    require_eligible,
+    screening_assessment,
+)
 from gistpath.trial.design import TrialDesign, design_digest, design_from_text, design_text
 from gistpath.trial.eligibility import EligibilityResult, check_eligibility
 from gistpath.trial.errors import TrialRefused
@@ -73,11 +79,6 @@ def list_digest(key: bytes, lists: Mapping[str, list[Slot]]) -> str:
     )
     list_key = hmac.new(key, b"allocation-list", hashlib.sha256).digest()
     return hmac.new(list_key, canonical.encode(), hashlib.sha256).hexdigest()
-
-
-def screening_assessment(case: Case) -> Any:
-    """The site's response assessment used for "prior benefit" at enrolment and randomisation."""
-    return assess_case(case, AssessOptions(reader="site"))
 
 
 class TrialService:
@@ -299,7 +300,7 @@ class TrialService:
                 ).scalar_one()
                 case = load_case(conn, row.case_id)
             result = check_eligibility(case, design, screening_assessment(case))
-            _refuse_unless_eligible(result, participant_id, case.id)
+            require_eligible(result, participant_id, case.id)
             stratum = design.stratum_of(case)
             if stratum.key is None:
                 raise TrialRefused(
@@ -405,18 +406,10 @@ class TrialService:
         actor, _ = self._role(user, "dose")
         with self.store.write() as conn:
             row = self._randomised(conn, trial_id, participant_id)
-            if first_dose < row.randomised_on:
-                raise InputError(
-                    f"--date: {first_dose} is before randomisation ({row.randomised_on})"
-                )
-            existing = conn.execute(
+            recorded = conn.execute(
                 select(doses.c.first_dose_date).where(doses.c.participant_id == participant_id)
-            ).first()
-            if existing is not None:
-                raise TrialRefused(
-                    f"participant {participant_id}: first dose already recorded "
-                    f"({existing.first_dose_date})"
-                )
+            ).scalar()
+            check_first_dose(participant_id, row.randomised_on, first_dose, recorded)
             now = audit.utc_now()
             conn.execute(
                 insert(doses).values(
@@ -451,31 +444,24 @@ class TrialService:
         actor, _ = self._role(user, "crossover")
         with self.store.write() as conn:
             design = self.design(conn, trial_id)
-            if design.crossover is None:
-                raise TrialRefused(f"trial {trial_id}: the design allows no crossover")
             row = self._randomised(conn, trial_id, participant_id)
-            if progression < row.randomised_on:
-                raise InputError(
-                    f"--progression-date: {progression} is before randomisation "
-                    f"({row.randomised_on})"
-                )
-            if start < progression:
-                raise InputError(f"--start: {start} is before the progression ({progression})")
             treated = conn.execute(
                 select(doses.c.participant_id).where(doses.c.participant_id == participant_id)
             ).first()
-            if treated is None:
-                raise TrialRefused(
-                    f"participant {participant_id}: no first dose recorded; crossover follows "
-                    "progression on study drug"
-                )
-            if conn.execute(
+            crossed = conn.execute(
                 select(crossovers.c.participant_id).where(
                     crossovers.c.participant_id == participant_id
                 )
-            ).first():
-                raise TrialRefused(f"participant {participant_id}: crossover already recorded")
-            drug = design.crossover.open_label
+            ).first()
+            drug = check_crossover(
+                design,
+                participant_id,
+                row.randomised_on,
+                treated=treated is not None,
+                crossed_over=crossed is not None,
+                progression=progression,
+                start=start,
+            )
             now = audit.utc_now()
             conn.execute(
                 insert(crossovers).values(
@@ -494,7 +480,7 @@ class TrialService:
                 "start_date": start.isoformat(),
                 "drug": drug.drug,
                 "dose_mg": drug.dose_mg,
-                "after": design.crossover.after,
+                "after": design.crossover.after if design.crossover else None,
             }
             audit.record(
                 conn,
@@ -513,12 +499,7 @@ class TrialService:
     ) -> dict[str, Any]:
         """Emergency unblinding of one participant: reason, role and re-typed id required."""
         actor, _ = self._role(user, "emergency_unblind")
-        if not reason.strip():
-            raise InputError("--reason: emergency unblinding needs a reason")
-        if confirm != participant_id:
-            raise InputError(
-                f"--confirm: retype the participant id ({participant_id}) to confirm unblinding"
-            )
+        check_unblinding(participant_id, reason, confirm)
         with self.store.write() as conn:
             design = self.design(conn, trial_id)
             self._randomised(conn, trial_id, participant_id)
@@ -728,17 +709,6 @@ class TrialService:
 
 def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
-
-
-def _refuse_unless_eligible(result: EligibilityResult, participant_id: str, case_id: str) -> None:
-    if result.eligible is True:
-        return
-    problems = [f"unmet: {text}" for text in result.unmet]
-    problems += [f"unknown: {text}" for text in result.unknown]
-    raise TrialRefused(
-        f"participant {participant_id} (case {case_id!r}): not randomised, eligibility "
-        f"{'fails' if result.eligible is False else 'is not established'}: {'; '.join(problems)}"
-    )
 
 
 def write_table(table: list[dict[str, Any]], path: Path) -> None:
