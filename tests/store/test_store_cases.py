@@ -30,7 +30,11 @@ def _counts(store: Store) -> tuple[int, int]:
 
 
 def test_import_edit_and_unchanged(
-    staff: Store, cli: Cli, contract_case: dict[str, Any], tmp_path: Path
+    staff: Store,
+    cli: Cli,
+    contract_case: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     first = _write(tmp_path / "a.json", contract_case)
     done = cli("import", str(first), "--json", user=INVESTIGATOR)
@@ -52,7 +56,8 @@ def test_import_edit_and_unchanged(
     assert edit["old_value"]["performance_status"][0]["ecog"] == 1
     assert edit["new_value"]["performance_status"][0]["ecog"] == 2
 
-    listed = json.loads(cli("cases", "list", "--json", user=INVESTIGATOR).stdout)["cases"]
+    monkeypatch.setenv("GISTPATH_USER", INVESTIGATOR)  # the acting user from the environment
+    listed = json.loads(cli("cases", "list", "--json").stdout)["cases"]
     assert [(c["id"], c["ecog"], c["version"], c["current_line"]) for c in listed] == [
         ("demo-017", 2, 2, 2)
     ]
