@@ -32,8 +32,8 @@ from gistpath.store.cases import (
 from gistpath.store.engine import Store, describe_url, open_store, sqlite_pragmas
 from gistpath.store.integrity import check_integrity
 from gistpath.store.migrate import current_revision
-from gistpath.store.users import add_user, list_users, role_of
-from gistpath.trial.blinding import ROLES, is_blinded, require
+from gistpath.store.users import add_user, authorise, list_users, role_of
+from gistpath.trial.blinding import ROLES, is_blinded
 
 USER_OPTION = typer.Option(
     None,
@@ -58,14 +58,6 @@ def opened() -> Iterator[Store]:
         yield store
     finally:
         store.close()
-
-
-def acting(store: Store, user: str | None, permission: Any) -> tuple[str, str]:
-    """The acting user and role, after checking the role holds ``permission``."""
-    role = role_of(store, user)
-    assert user is not None
-    require(user, role, permission)
-    return user, role
 
 
 # --- db ----------------------------------------------------------------------------------------
@@ -104,7 +96,7 @@ def db_init(
 def db_check(user: str | None = USER_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Check that every data row matches its audit trail and the allocations are sound."""
     with opened() as store:
-        _, role = acting(store, user, "read_audit")
+        _, role = authorise(store, user, "read_audit")
         # The list's HMAC needs the arms: only the unblinded statistician's check reads them.
         report = check_integrity(store, verify_list=not is_blinded(role))
     if as_json:
@@ -178,7 +170,7 @@ def import_cases(
     Re-importing a changed case is an audited edit (old and new document).
     """
     with opened() as store:
-        actor, _ = acting(store, user, "write_cases")
+        actor, _ = authorise(store, user, "write_cases")
         texts, bad = _read_texts(cases)
         outcomes = {"created": 0, "updated": 0, "unchanged": 0}
         progress = Progress(
@@ -220,7 +212,7 @@ def export_cases(
 ) -> None:
     """Write every stored case as JSON lines (one case per line, by id)."""
     with opened() as store:
-        acting(store, user, "read_cases")
+        authorise(store, user, "read_cases")
         if out is not None and out.suffix not in LINES_SUFFIXES:
             raise InputError(f"--out: {out.name}: cases are exported as .jsonl")
         handle = out.open("w", encoding="utf-8") if out is not None else sys.stdout
@@ -251,7 +243,7 @@ def cases_list(
 ) -> None:
     """List stored cases (indexed columns), optionally filtered."""
     with opened() as store:
-        acting(store, user, "read_cases")
+        authorise(store, user, "read_cases")
         found = list_cases(store, CaseFilter(gene, exon, sex, line, drug))
     if as_json:
         emit_json({"cases": found})
@@ -277,7 +269,7 @@ def cases_show(
 ) -> None:
     """Show one stored case (now, or as stored at a past time)."""
     with opened() as store:
-        acting(store, user, "read_cases")
+        authorise(store, user, "read_cases")
         if as_of is None:
             document = get_document(store, case_id)
         else:
@@ -300,7 +292,7 @@ def cases_delete(
 ) -> None:
     """Delete a case (audited with its last content); refused for trial participants."""
     with opened() as store:
-        actor, _ = acting(store, user, "write_cases")
+        actor, _ = authorise(store, user, "write_cases")
         delete_case(store, case_id, actor, reason)
     console.print(f"case {case_id} deleted")
 
@@ -339,7 +331,7 @@ def audit_command(
     kind, ident = _parse_entity(entity)
     when = audit.parse_as_of(as_of) if as_of is not None else None
     with opened() as store:
-        _, role = acting(store, user, "read_audit")
+        _, role = authorise(store, user, "read_audit")
         blinded = is_blinded(role)
         with store.read() as conn:
             if kind is not None and ident is not None and when is not None:

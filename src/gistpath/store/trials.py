@@ -44,10 +44,10 @@ from gistpath.store.schema import (
     trials,
     unblindings,
 )
-from gistpath.store.users import role_of
+from gistpath.store.users import authorise
 from gistpath.trial.allocation import Slot, generate_allocation_lists
 from gistpath.trial.analysis import POPULATIONS, ParticipantRecord, analysis_table
-from gistpath.trial.blinding import Permission, is_blinded, require
+from gistpath.trial.blinding import Permission, is_blinded
 from gistpath.trial.conduct import (
     check_crossover,
     check_first_dose,
@@ -90,10 +90,7 @@ class TrialService:
     # --- helpers ------------------------------------------------------------------------
 
     def _role(self, user: str | None, permission: Permission) -> tuple[str, str]:
-        role = role_of(self.store, user)
-        assert user is not None
-        require(user, role, permission)
-        return user, role
+        return authorise(self.store, user, permission)
 
     def _trial(self, conn: Connection, trial_id: str, *, lock: bool = False) -> Any:
         query = select(trials).where(trials.c.id == trial_id)

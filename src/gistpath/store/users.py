@@ -15,7 +15,7 @@ from gistpath.errors import InputError
 from gistpath.store import audit
 from gistpath.store.engine import Store
 from gistpath.store.schema import users
-from gistpath.trial.blinding import ROLES, require
+from gistpath.trial.blinding import ROLES, Permission, require
 
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 BOOTSTRAP = "bootstrap"
@@ -33,6 +33,14 @@ def role_of(store: Store, name: str | None) -> str:
     if role is None:
         raise InputError(f"--user: {name!r} is not a user of this store (see gistpath users list)")
     return str(role)
+
+
+def authorise(store: Store, user: str | None, permission: Permission) -> tuple[str, str]:
+    """The acting user and role, once the role is known to hold ``permission``."""
+    role = role_of(store, user)
+    assert user is not None  # role_of refused a missing user
+    require(user, role, permission)
+    return user, role
 
 
 def add_user(
