@@ -421,7 +421,9 @@ def test_cli_one_file_one_line_exit_2(tmp_path: Path, name: str) -> None:
 
 def test_cli_accepts_the_bases(tmp_path: Path) -> None:
     for name, build in BASES.items():
-        (tmp_path / f"{name}.json").write_text(_text(build()))
+        case = build()
+        case["id"] = f"{case['id']}-{name}"  # one run may not use a case id twice
+        (tmp_path / f"{name}.json").write_text(_text(case))
     result = _cli("validate", tmp_path)
     assert result.returncode == 0, result.stderr
     assert "2 valid, 0 invalid" in result.stdout

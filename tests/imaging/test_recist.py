@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from gistpath.case.model import Lesion
 from gistpath.imaging.criteria import recist_rules
 from gistpath.imaging.recist import assess_recist, check_target_selection
 from support.scans import new, non_target, scan, target
@@ -213,3 +214,24 @@ def test_target_selection_limits_1_0() -> None:
         target("M1", 20, organ="mesentery"),
     )
     assert check_target_selection(base, R10) == []
+
+
+def test_non_target_node_below_10_mm_is_normal_for_complete_response() -> None:
+    """RECIST 1.1 non-target CR: 'all lymph nodes non-pathological (< 10 mm short axis)'. A
+    non-target node still reported present at 8 mm does not block CR under 1.1; RECIST 1.0 has
+    no nodal size rule, so there it is persisting disease: target CR + non-target -> PR."""
+    node = non_target("N1", organ="lymph_node")
+    base = scan(0, target("L1", 20), node)
+    shrunk = Lesion(id="N1", organ="lymph_node", role="non-target", status="present", diameter_mm=8)
+    follow = scan(56, target("L1", 0), shrunk)
+    [v11] = assess_recist(base, [follow], R11)
+    [v10] = assess_recist(base, [follow], R10)
+    assert (v11.non_target, v11.overall) == ("CR", "CR")
+    assert (v10.non_target, v10.overall) == ("NON_CR_NON_PD", "PR")
+
+
+def test_non_target_node_at_10_mm_persists() -> None:
+    base = scan(0, target("L1", 20), non_target("N1", organ="lymph_node"))
+    node = Lesion(id="N1", organ="lymph_node", role="non-target", status="present", diameter_mm=10)
+    [point] = assess_recist(base, [scan(56, target("L1", 0), node)], R11)
+    assert (point.non_target, point.overall) == ("NON_CR_NON_PD", "PR")

@@ -206,7 +206,7 @@ def _assess_line(
     if not followups:
         return [], []
     findings: list[str] = []
-    disease, views = read_scans(baseline, followups)
+    disease, views = read_scans(baseline, followups, recist_rules("1.1").node_normal_below_mm)
     r11 = r10 = None
     if _wants(opts, "recist1.1"):
         rules = recist_rules("1.1")

@@ -60,7 +60,7 @@ def assess_choi(
     baseline: Imaging, followups: Sequence[Imaging], rules: ChoiRules
 ) -> list[ChoiTimepoint]:
     """Choi responses for ``followups`` (oldest first) against ``baseline``."""
-    disease, views = read_scans(baseline, followups)
+    disease, views = read_scans(baseline, followups, 0.0)
     return choi_timepoints(disease, views, rules)
 
 

@@ -75,15 +75,17 @@ class ScanView:
     new: tuple[Lesion, ...]  # present lesions absent from the baseline scan
     non_target_unseen: tuple[str, ...]
     non_target_progressing: tuple[str, ...]
-    non_target_persisting: bool
+    non_target_persisting: bool  # any non-target still present
+    non_target_abnormal: bool  # ... other than a lymph node now below the normal short axis
     nodules: tuple[Lesion, ...]  # lesions with a new or enlarging intratumoral nodule
 
 
 _NODULE_PD = ("new", "enlarging")
 
 
-def read_scan(scan: Imaging, baseline: BaselineDisease) -> ScanView:
-    """Everything the criteria need from ``scan``, computed once."""
+def read_scan(scan: Imaging, baseline: BaselineDisease, node_normal_below_mm: float) -> ScanView:
+    """Everything the criteria need from ``scan``, computed once. A non-target lymph node
+    reported below ``node_normal_below_mm`` short axis is normal for RECIST 1.1 CR."""
     lesions = {les.id: les for les in scan.lesions}
     measured: list[tuple[Lesion, float]] = []
     missing: list[str] = []
@@ -97,7 +99,7 @@ def read_scan(scan: Imaging, baseline: BaselineDisease) -> ScanView:
             total += now.diameter_mm
     unseen: list[str] = []
     progressing: list[str] = []
-    persisting = False
+    persisting = abnormal = False
     for lesion_id in baseline.non_target_ids:
         now = lesions.get(lesion_id)
         if now is None:
@@ -106,6 +108,12 @@ def read_scan(scan: Imaging, baseline: BaselineDisease) -> ScanView:
             progressing.append(lesion_id)
         elif now.status != "absent" and now.diameter_mm != 0:
             persisting = True
+            normal_node = (
+                is_node(now)
+                and now.diameter_mm is not None
+                and now.diameter_mm < node_normal_below_mm
+            )
+            abnormal = abnormal or not normal_node
     new = tuple(
         les
         for les in scan.lesions
@@ -122,12 +130,13 @@ def read_scan(scan: Imaging, baseline: BaselineDisease) -> ScanView:
         non_target_unseen=tuple(unseen),
         non_target_progressing=tuple(progressing),
         non_target_persisting=persisting,
+        non_target_abnormal=abnormal,
         nodules=nodules,
     )
 
 
 def read_scans(
-    baseline: Imaging, followups: Sequence[Imaging]
+    baseline: Imaging, followups: Sequence[Imaging], node_normal_below_mm: float
 ) -> tuple[BaselineDisease, list[ScanView]]:
     disease = BaselineDisease.from_scan(baseline)
-    return disease, [read_scan(scan, disease) for scan in followups]
+    return disease, [read_scan(scan, disease, node_normal_below_mm) for scan in followups]

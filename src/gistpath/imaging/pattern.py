@@ -33,7 +33,7 @@ def assess_pattern(
     baseline: Imaging, followups: Sequence[Imaging], rules: PatternRules
 ) -> list[PatternTimepoint]:
     """Progressing lesions and the pattern at each follow-up scan (oldest first)."""
-    disease, views = read_scans(baseline, followups)
+    disease, views = read_scans(baseline, followups, 0.0)
     return pattern_timepoints(baseline, disease, views, rules)
 
 

@@ -112,7 +112,7 @@ def assess_recist(
     baseline: Imaging, followups: Sequence[Imaging], rules: RecistRules
 ) -> list[RecistTimepoint]:
     """Time-point responses for ``followups`` (oldest first) against ``baseline``."""
-    disease, views = read_scans(baseline, followups)
+    disease, views = read_scans(baseline, followups, rules.node_normal_below_mm)
     return recist_timepoints(disease, views, rules)
 
 
@@ -148,7 +148,7 @@ def _timepoint(
         if lesion.role != "new"
     ]
     target = _target_response(view, disease, nadir, rules, notes)
-    non_target = _non_target_response(view, disease, notes)
+    non_target = _non_target_response(view, disease, rules, notes)
     overall = _overall(target, non_target, bool(view.new))
     has_targets = bool(disease.targets)
     if not has_targets and not disease.non_target_ids:
@@ -204,7 +204,9 @@ def _gone(target: Lesion, size: float, rules: RecistRules) -> bool:
     return size == 0
 
 
-def _non_target_response(view: ScanView, disease: BaselineDisease, notes: list[str]) -> str | None:
+def _non_target_response(
+    view: ScanView, disease: BaselineDisease, rules: RecistRules, notes: list[str]
+) -> str | None:
     if not disease.non_target_ids:
         return None
     if view.non_target_progressing:
@@ -212,7 +214,10 @@ def _non_target_response(view: ScanView, disease: BaselineDisease, notes: list[s
     if view.non_target_unseen:
         notes.append(f"non-target(s) not evaluated: {', '.join(view.non_target_unseen)}")
         return "NE"
-    return "NON_CR_NON_PD" if view.non_target_persisting else "CR"
+    # RECIST 1.1: non-target CR allows lymph nodes below 10 mm short axis (1.0: all gone)
+    nodes_may_stay = rules.node_normal_below_mm > 0
+    remaining = view.non_target_abnormal if nodes_may_stay else view.non_target_persisting
+    return "NON_CR_NON_PD" if remaining else "CR"
 
 
 def _overall(target: str | None, non_target: str | None, new: bool) -> str:
