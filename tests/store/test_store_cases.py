@@ -177,3 +177,27 @@ def test_as_of_must_be_an_unambiguous_time(staff: Store, cli: Cli, option: str) 
     done = cli("audit", "--as-of", option, user=ADMIN)
     assert done.exit_code == 2
     assert done.stderr.startswith("gistpath: error: --as-of:")
+
+
+def test_a_repeated_id_or_an_unreadable_file_is_reported_and_the_rest_imported(
+    staff: Store, cli: Cli, contract_case: dict[str, Any], tmp_path: Path
+) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    _write(folder / "a.json", contract_case)
+    _write(folder / "b.json", dict(contract_case, as_of="2013-03-01"))  # same id again
+    (folder / "c.json").write_bytes(b"\xff\xfe not text")
+    _write(folder / "d.json", dict(contract_case, id="demo-018"))
+    done = cli("import", str(folder), "--json", user=INVESTIGATOR)
+    assert done.exit_code == 2
+    report = json.loads(done.stdout)
+    assert (report["created"], report["updated"]) == (2, 0)
+    repeated, unreadable = report["rejected"]
+    assert (repeated["source"], repeated["case_id"], repeated["field"]) == (
+        str(folder / "b.json"),
+        "demo-017",
+        "id",
+    )
+    assert unreadable["source"] == str(folder / "c.json")
+    shown = json.loads(cli("cases", "show", "demo-017", "--json", user=INVESTIGATOR).stdout)
+    assert shown["as_of"] == "2013-02-01"  # the first one, not overwritten by the repeat

@@ -17,7 +17,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gistpath.case.load import CASE_SUFFIXES, LINES_SUFFIXES, CaseText, iter_case_texts, parse_case
+from gistpath.case.load import LINES_SUFFIXES, iter_case_texts, parse_case
 from gistpath.cli.app import JSON_OPTION, app, console, emit_json, err_console
 from gistpath.errors import CaseError, InputError
 from gistpath.store import audit
@@ -113,37 +113,6 @@ def db_check(user: str | None = USER_OPTION, as_json: bool = JSON_OPTION) -> Non
 # --- import / export ---------------------------------------------------------------------------
 
 
-def _case_files(paths: list[Path]) -> list[Path]:
-    """Expand folders into their case files (sorted), so that one bad file spoils no other."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix in CASE_SUFFIXES + LINES_SUFFIXES
-            )
-            if not found:
-                raise InputError(f"{path}: no .json or .jsonl case files in this folder")
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise InputError(f"{path}: no such file or folder")
-    return files
-
-
-def _read_texts(paths: list[Path]) -> tuple[list[CaseText], list[CaseError]]:
-    texts: list[CaseText] = []
-    bad: list[CaseError] = []
-    for path in _case_files(paths):
-        try:
-            texts.extend(iter_case_texts([path]))
-        except CaseError as error:
-            bad.append(error)
-    return texts, bad
-
-
 def _error_dict(error: CaseError) -> dict[str, Any]:
     return {
         "source": error.source,
@@ -171,7 +140,9 @@ def import_cases(
     """
     with opened() as store:
         actor, _ = authorise(store, user, "write_cases")
-        texts, bad = _read_texts(cases)
+        texts = list(iter_case_texts(cases))  # a missing path fails here, before any write
+        bad: list[CaseError] = []
+        seen: dict[str, str] = {}
         outcomes = {"created": 0, "updated": 0, "unchanged": 0}
         progress = Progress(
             TextColumn("importing"),
@@ -184,12 +155,18 @@ def import_cases(
         with progress:
             task = progress.add_task("import", total=len(texts))
             for item in texts:
+                progress.advance(task)
                 try:
                     case = parse_case(item.text, item.source)
-                    outcomes[save_case(store, case, actor, reason)] += 1
                 except CaseError as error:
                     bad.append(error)
-                progress.advance(task)
+                    continue
+                if case.id in seen:  # as in validate: one run may not use a case id twice
+                    message = f"the same id is already used by {seen[case.id]}"
+                    bad.append(CaseError(case.id, "id", message, source=item.source))
+                    continue
+                seen[case.id] = item.source
+                outcomes[save_case(store, case, actor, reason)] += 1
     if as_json:
         emit_json({**outcomes, "rejected": [_error_dict(e) for e in bad]})
     else:
