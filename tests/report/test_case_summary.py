@@ -43,6 +43,9 @@ def test_demo_writes_the_cohort_and_the_page(tmp_path: Path) -> None:
     page = (tmp_path / "out" / "index.html").read_text()
     case_files = sorted(EXAMPLES.glob("*.json"))
     assert page.count("<svg") == len(case_files)
+    assert "href='report.html'" in page
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert "Kaplan-Meier estimate of PFS" in report and "first line" in report
     with open(tmp_path / "out" / "cohort.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert {row["case_id"] for row in rows} <= {p.stem for p in case_files}

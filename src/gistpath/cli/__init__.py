@@ -4,6 +4,7 @@ from gistpath.cli import (
     advice_commands,  # noqa: F401
     case_commands,  # noqa: F401  (registers commands)
     model_commands,  # noqa: F401
+    report_commands,  # noqa: F401
     response_commands,  # noqa: F401
     stats_commands,  # noqa: F401
     store_commands,  # noqa: F401
