@@ -1,6 +1,7 @@
 """The ``gistpath`` Typer application and what every command shares: JSON output and errors.
 
-Commands live in sibling modules (one per group) and register on :data:`app`. A command that
+Commands live in sibling modules (one per group) and register on :data:`app`; the package
+``gistpath.cli`` imports only the module of the command being run. A command that
 reports prints exactly one JSON document with ``--json``, otherwise rich tables for people.
 A :class:`~gistpath.errors.GistpathError` becomes one line on stderr and its exit status.
 """
@@ -27,6 +28,13 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
+
+@app.callback()
+def _commands() -> None:
+    # A root callback keeps Typer in group mode even when main() registered one command only.
+    pass
+
+
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
@@ -45,8 +53,9 @@ def fail(error: GistpathError) -> NoReturn:
     raise SystemExit(error.exit_code)
 
 
-def main() -> None:
-    """Console-script entry point."""
+def run() -> None:
+    """Run :data:`app` on ``sys.argv`` with the commands registered so far; errors become one
+    line on stderr (see :func:`gistpath.cli.main`, which registers what is needed)."""
     try:
         app()
     except GistpathError as error:
