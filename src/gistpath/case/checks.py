@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from datetime import date
 from itertools import pairwise
 
-from gistpath.case.model import LAB_UNITS, Case, Lesion
+from gistpath.case.model import LAB_UNITS, LIMITS, Case, Lesion
 from gistpath.case.units import canonical_unit, plausible_range, to_canonical
 
 Problem = tuple[str, str]
-_MAX_AGE_YEARS = 120
+_MAX_AGE_YEARS = int(LIMITS["age_years"]["max"])
 
 
 def case_problems(case: Case) -> list[Problem]:

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from gistpath.knowledge import load_yaml, require_sources
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -29,7 +31,14 @@ def _iso_date(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Millimetres = Annotated[float, Field(strict=True, ge=0, le=1000, allow_inf_nan=False)]
+#: Plausibility bounds (``plausibility.yaml``): beyond them a value is a slip, not a finding.
+_PLAUSIBILITY: dict[str, Any] = load_yaml("gistpath.case", "plausibility.yaml")
+require_sources(_PLAUSIBILITY, "case/plausibility.yaml")
+LIMITS: dict[str, dict[str, Any]] = _PLAUSIBILITY["limits"]
+
+Millimetres = Annotated[
+    float, Field(strict=True, ge=0, le=LIMITS["diameter_mm"]["max"], allow_inf_nan=False)
+]
 
 Sex = Literal["female", "male", "other", "unknown"]
 Gene = Literal["KIT", "PDGFRA", "none", "unknown"]
@@ -129,7 +138,10 @@ class Patient(Frozen):
 
 class Genotype(Frozen):
     gene: Gene
-    exon: Annotated[int, Field(strict=True, ge=1, le=30)] | None = None
+    exon: (
+        Annotated[int, Field(strict=True, ge=LIMITS["exon"]["min"], le=LIMITS["exon"]["max"])]
+        | None
+    ) = None
     variant: Annotated[str, Field(min_length=1, max_length=80)] | None = None
     subtype: WildTypeSubtype | None = None
 
@@ -148,7 +160,9 @@ class PerformanceStatus(Frozen):
 
 class Treatment(Frozen):
     drug: Annotated[str, Field(pattern=DRUG_PATTERN, max_length=60)]
-    dose_mg: Annotated[float, Field(strict=True, gt=0, le=5000, allow_inf_nan=False)]
+    dose_mg: Annotated[
+        float, Field(strict=True, gt=0, le=LIMITS["dose_mg"]["max"], allow_inf_nan=False)
+    ]
     schedule: Schedule = "daily"
     start: IsoDate
     end: IsoDate | None = None
@@ -161,7 +175,16 @@ class Lesion(Frozen):
     role: LesionRole
     diameter_mm: Millimetres | None = None
     density_hu: (
-        Annotated[float, Field(strict=True, ge=-1000, le=3000, allow_inf_nan=False)] | None
+        Annotated[
+            float,
+            Field(
+                strict=True,
+                ge=LIMITS["density_hu"]["min"],
+                le=LIMITS["density_hu"]["max"],
+                allow_inf_nan=False,
+            ),
+        ]
+        | None
     ) = None
     status: NonTargetStatus | None = None
     intratumoral_nodule: NoduleStatus | None = None

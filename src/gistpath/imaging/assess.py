@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from gistpath.case.model import Case, Imaging
 from gistpath.case.timeline import Line, baseline_scan, scans, treatment_lines
@@ -53,8 +53,7 @@ class AssessOptions:
         return "recist1.1"
 
 
-@dataclass(frozen=True, slots=True)
-class Timepoint:
+class Timepoint(NamedTuple):  # a NamedTuple for the reason given in RecistTimepoint
     date: date
     line: int
     recist: RecistTimepoint | None

@@ -15,9 +15,8 @@ non-target progression is PD; then CR; then PR (size -10% OR density -15%); then
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from gistpath.case.model import Imaging
 from gistpath.imaging.criteria import ChoiRules
@@ -31,8 +30,7 @@ from gistpath.imaging.lesions import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ChoiTimepoint:
+class ChoiTimepoint(NamedTuple):  # a NamedTuple for the reason given in RecistTimepoint
     date: date
     size_change_pct: float | None
     density_change_pct: float | None

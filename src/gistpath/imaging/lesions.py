@@ -114,24 +114,26 @@ def read_scan(scan: Imaging, baseline: BaselineDisease, node_normal_below_mm: fl
                 and now.diameter_mm < node_normal_below_mm
             )
             abnormal = abnormal or not normal_node
-    new = tuple(
-        les
-        for les in scan.lesions
-        if les.id not in baseline.all_ids and les.status != "absent" and les.diameter_mm != 0
-    )
-    nodules = tuple(les for les in scan.lesions if les.intratumoral_nodule in _NODULE_PD)
+    new: list[Lesion] = []
+    nodules: list[Lesion] = []
+    known = baseline.all_ids
+    for les in scan.lesions:  # one pass for new lesions and intratumoral nodules
+        if les.id not in known and les.status != "absent" and les.diameter_mm != 0:
+            new.append(les)
+        if les.intratumoral_nodule in _NODULE_PD:
+            nodules.append(les)
     return ScanView(
         scan=scan,
         lesions=lesions,
         measured=tuple(measured),
         missing=tuple(missing),
         total_mm=total,
-        new=new,
+        new=tuple(new),
         non_target_unseen=tuple(unseen),
         non_target_progressing=tuple(progressing),
         non_target_persisting=persisting,
         non_target_abnormal=abnormal,
-        nodules=nodules,
+        nodules=tuple(nodules),
     )
 
 

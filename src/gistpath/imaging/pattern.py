@@ -50,43 +50,39 @@ def pattern_timepoints(
     tracked = [les.id for les in disease.targets] + list(disease.non_target_ids)
     out: list[PatternTimepoint] = []
     for view in views:
-        lesions = view.scan.lesions
-        progressing = tuple(les.id for les in lesions if _progresses(les, disease, nadir, rules))
+        progressing: list[str] = []
+        for lesion in view.scan.lesions:
+            size = lesion.diameter_mm
+            low = nadir.get(lesion.id)
+            if _progresses(lesion, low, disease, rules):
+                progressing.append(lesion.id)
+            # the lesion's own nadir, updated after its check (which reads only its own nadir)
+            if size is not None and (low is None or size < low):
+                nadir[lesion.id] = size
         unevaluated = tuple(i for i in tracked if i not in view.lesions)
         out.append(
             PatternTimepoint(
                 date=view.scan.date,
-                progressing_lesions=progressing,
+                progressing_lesions=tuple(progressing),
                 unevaluated_lesions=unevaluated,
                 pattern=_pattern(len(progressing), bool(unevaluated), rules),
             )
         )
-        for lesion in lesions:
-            size = lesion.diameter_mm
-            if size is not None:
-                previous = nadir.get(lesion.id)
-                if previous is None or size < previous:
-                    nadir[lesion.id] = size
     return out
 
 
 def _progresses(
-    lesion: Lesion,
-    disease: BaselineDisease,
-    nadir: dict[str, float],
-    rules: PatternRules,
+    lesion: Lesion, low: float | None, disease: BaselineDisease, rules: PatternRules
 ) -> bool:
-    status = lesion.status
+    """New, a new/enlarging nodule, unequivocal non-target progression, or per-lesion growth
+    of at least the percentage and the millimetres over the lesion's own nadir ``low``."""
     size = lesion.diameter_mm
-    if status == "absent" or size == 0:
+    if lesion.status == "absent" or size == 0:
         return False
-    if lesion.id not in disease.all_ids:
-        return True  # new since the line's baseline
-    if lesion.intratumoral_nodule in _NODULE_PD:
+    if lesion.id not in disease.all_ids or lesion.intratumoral_nodule in _NODULE_PD:
         return True
-    if status == "unequivocal_progression":
+    if lesion.status == "unequivocal_progression":
         return True
-    low = nadir.get(lesion.id)
     if size is None or low is None:
         return False
     return (
