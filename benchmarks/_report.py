@@ -28,9 +28,10 @@ def machine() -> str:
     except OSError:
         pass
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (
         f"{when}; {cpu}, {os.cpu_count()} cores; Python {platform.python_version()} on "
-        f"{platform.system()} {platform.release()}"
+        f"{platform.system()} {platform.release()}; load average {load:.1f} at the start"
     )
 
 

@@ -319,8 +319,8 @@ processes compete for the two cores.
 
 Situations: {situations}. First option: {top}.
 
-Machine: {machine()}; pydantic {version("pydantic")}. The machine has 2 cores shared with other
-engineers running test suites at the same time, so figures vary between runs by some 10-30%.
+Machine: {machine()}; pydantic {version("pydantic")}. On 2 shared cores figures vary between
+runs by some 10-30%.
 """
 
 

@@ -172,9 +172,8 @@ def main() -> None:
             "## Allocation throughput (`benchmarks/allocation_throughput.py`)",
             "",
             f"Measured {machine()}; {', '.join(versions)}; SQLAlchemy {version('sqlalchemy')}, "
-            f"psycopg {version('psycopg')}. The machine has 2 cores and other engineers' test "
-            "suites were running at the same time, so rates vary from run to run; the counts "
-            "do not.",
+            f"psycopg {version('psycopg')}. On 2 shared cores rates vary from run to run; the "
+            "counts do not.",
             "",
             f"{WORKERS} worker processes x {PER_WORKER} randomisations over {STRATA} strata "
             f"({WORKERS * PER_WORKER} in all), released together; {args.repeats} runs each "

@@ -6,7 +6,7 @@ Data: the synthetic populations of ``benchmarks/survival_vs_peers.py`` (two arms
 5 covariates, times in whole days, ~30% censored, fixed seed), so the Cox rows sit beside the
 Kaplan-Meier and log-rank rows. Model: Efron ties, the 5 covariates, without and with the 4
 strata. The floor is one Newton pass as the peers would do it: argsort of time, exp(X b), and
-reverse cumulative sums over the risk-set columns (w, w x, w x x': 21 columns). gistpath is
+reverse cumulative sums over the risk-set columns (w, w x, w x x': 21 columns). gistpath
 and the floor are timed as the best of 5 runs after a warm-up (the machine is shared, and the
 minimum is the least noisy estimate); a peer is timed as the median of 3 runs, or once without
 warm-up when a fit takes more than 2 s (noted in the table). The batched figure fits the arm

