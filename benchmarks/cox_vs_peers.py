@@ -23,7 +23,6 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,38 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import machine, version, write_section
 from gistpath.stats.cox import fit_cox
 from gistpath.stats.cox_batched import cox_hr_batched
+from survival_vs_peers import SEED, Data, synthetic
 
 SECTION = "survival-cox"
-SEED = 20261121
 SLOW_FIT_SECONDS = 2.0
-
-
-@dataclass(frozen=True)
-class Data:
-    time: np.ndarray
-    event: np.ndarray
-    arm: np.ndarray
-    stratum: np.ndarray
-    covariates: np.ndarray
-
-
-def synthetic(n: int, seed: int = SEED) -> Data:
-    """The population of survival_vs_peers.py (its ``synthetic``), imported when present."""
-    try:
-        from survival_vs_peers import synthetic as shared_synthetic
-    except ImportError:  # same documented recipe: exponential times, day-level ties
-        rng = np.random.default_rng(seed)
-        arm = rng.integers(0, 2, n)
-        stratum = rng.integers(0, 4, n)
-        covariates = rng.normal(size=(n, 5))
-        log_hazard = 0.3 * covariates[:, 0] - 0.2 * covariates[:, 1] + 0.15 * stratum - 0.3 * arm
-        event_time = rng.exponential(365.0 * np.exp(-log_hazard))
-        censor_time = rng.exponential(1000.0, n)
-        time_days = np.maximum(1.0, np.round(np.minimum(event_time, censor_time)))
-        event = (event_time <= censor_time).astype(np.int64)
-        return Data(time_days, event, arm, stratum, covariates)
-    d = shared_synthetic(n, seed)
-    return Data(d.time, d.event, d.arm, d.stratum, d.covariates)
 
 
 def timed(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,20 +10,8 @@ import pandas as pd
 import pytest
 from lifelines import datasets
 
-from gistpath.cli import main
 from gistpath.stats.exact import fisher_exact
-
-
-def run(
-    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    """Run the console entry point in-process: exit status, stdout, stderr."""
-    monkeypatch.setattr(sys, "argv", ["gistpath", *args])
-    with pytest.raises(SystemExit) as stopped:
-        main()
-    out, err = capsys.readouterr()
-    code = stopped.value.code
-    return (code if isinstance(code, int) else 1), out, err
+from support.cli import run
 
 
 def run_json(

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gistpath.cli import main
 from gistpath.stats.logrank import log_rank
 from gistpath.stats.survival import kaplan_meier
+from support.cli import run
 from support.survival_reference import shared_dataset
 
 
@@ -28,18 +28,6 @@ def lung_csv(tmp_path: Path, lung: pd.DataFrame) -> Path:
     path = tmp_path / "lung.csv"
     lung.to_csv(path, index=False)
     return path
-
-
-def run(
-    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    """Run the real console entry point in-process: exit status, stdout, stderr."""
-    monkeypatch.setattr(sys, "argv", ["gistpath", *args])
-    with pytest.raises(SystemExit) as stopped:
-        main()
-    out, err = capsys.readouterr()
-    code = stopped.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def run_json(

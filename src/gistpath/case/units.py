@@ -16,10 +16,6 @@ def _table() -> dict[str, Any]:
     return data
 
 
-def units_version() -> str:
-    return str(_table()["version"])
-
-
 def canonical_unit(test: str) -> str:
     return str(_table()["tests"][test]["canonical"])
 

@@ -54,10 +54,6 @@ def evidence_version() -> str:
     return str(load_yaml("gistpath.knowledge", "evidence.yaml")["version"])
 
 
-def is_known(source_id: str) -> bool:
-    return source_id in evidence_registry()
-
-
 def evidence_entry(source_id: str) -> dict[str, Any]:
     """The entry for ``source_id``; a :class:`KnowledgeError` if there is none."""
     entry = evidence_registry().get(source_id)
